@@ -81,6 +81,10 @@ export interface Store {
    * Subscribes to changes of one resource type (optionally one namespace). Events are delivered
    * asynchronously, in RV order, never concurrently for one watch. Throws StoreError 'Gone'
    * synchronously-or-rejected when fromResourceVersion is older than the kept history.
+   * fromResourceVersion is exclusive ('5' delivers RV 6 onwards). Each event's object is the
+   * listener's own copy. If onEvent returns a promise, the next event waits until it settles
+   * (writers never wait); an exception thrown by onEvent is logged and delivery continues.
+   * stop() is idempotent; no event is delivered after it returns. close() stops every watch.
    */
   watch(res: ResourceRef, opts: WatchOptions, onEvent: (ev: StoreEvent) => void): Promise<Watch>;
   /** The current (latest assigned) resourceVersion. */
