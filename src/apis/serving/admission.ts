@@ -1,9 +1,15 @@
 /**
  * Knative's admission webhooks (defaulting + validation) for the serving kinds, in-process.
- * STUB: signatures are final; the bodies are being written.
+ * Dispatches per kind to defaults.ts and validation.ts; rejections carry the webhook's exact text.
  */
 import type { KObject } from '../meta.ts';
 import type { ResourceType } from '../resources.ts';
+import { FieldError, Level } from '../../lib/field-error.ts';
+import { setTemplateDefaults, setTrafficDefaults, setRevisionSpecDefaults, setUserInfo } from './defaults.ts';
+import type { Configuration, Revision, Route, Service } from './types.ts';
+import { SERVING_GROUP } from './types.ts';
+import { validateConfiguration, validateRevision, validateRoute, validateService } from './validation.ts';
+import { admissionDenied } from './webhook-error.ts';
 
 export interface AdmissionRequest {
   operation: 'CREATE' | 'UPDATE';
@@ -21,10 +27,70 @@ export interface AdmissionResult {
   warnings: string[];
 }
 
+function hasOwners(obj: KObject): boolean {
+  return Array.isArray(obj.metadata.ownerReferences) && obj.metadata.ownerReferences.length > 0;
+}
+
+function isObj(v: unknown): v is Record<string, any> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** SetDefaults per kind; mutates `obj`. */
+function setDefaults(kind: string, obj: KObject, old: KObject | undefined, username: string | undefined): void {
+  obj.metadata ??= {};
+  switch (kind) {
+    case 'Service': {
+      if (!isObj(obj.spec)) obj.spec = {};
+      if (!isObj(obj.spec.template)) obj.spec.template = {};
+      setTemplateDefaults(obj.spec.template);
+      setTrafficDefaults(obj.spec, true);
+      setUserInfo(obj, old, username);
+      break;
+    }
+    case 'Configuration': {
+      if (!isObj(obj.spec)) obj.spec = {};
+      if (!isObj(obj.spec.template)) obj.spec.template = {};
+      setTemplateDefaults(obj.spec.template);
+      if (!hasOwners(obj)) setUserInfo(obj, old, username);
+      break;
+    }
+    case 'Revision': {
+      if (!isObj(obj.spec)) obj.spec = {};
+      setRevisionSpecDefaults(obj.spec);
+      break;
+    }
+    case 'Route': {
+      if (!isObj(obj.spec)) obj.spec = {};
+      setTrafficDefaults(obj.spec, false);
+      if (!hasOwners(obj)) setUserInfo(obj, old, username);
+      break;
+    }
+  }
+}
+
+function validate(kind: string, obj: KObject, old: KObject | undefined): FieldError | undefined {
+  switch (kind) {
+    case 'Service': return validateService(obj as Service, old as Service | undefined);
+    case 'Configuration': return validateConfiguration(obj as Configuration, old as Configuration | undefined);
+    case 'Revision': return validateRevision(obj as Revision, old as Revision | undefined);
+    case 'Route': return validateRoute(obj as Route, old as Route | undefined);
+    default: return undefined;
+  }
+}
+
 /**
  * Defaults then validates. Throws ApiError 400 BadRequest with Knative's webhook text on rejection.
  * Types outside serving.knative.dev pass through unchanged.
  */
 export function admit(req: AdmissionRequest): AdmissionResult {
-  return { object: req.object, warnings: [] };
+  if (req.type.group !== SERVING_GROUP) return { object: req.object, warnings: [] };
+  const kind = req.type.kind;
+  const obj = structuredClone(req.object);
+  const old = req.operation === 'UPDATE' ? req.oldObject : undefined;
+  setDefaults(kind, obj, old, req.username);
+  const result = validate(kind, obj, old);
+  const errors = result?.filter(Level.Error);
+  if (errors) throw admissionDenied(errors);
+  const warnings = result?.filter(Level.Warning)?.wrappedErrors().map((w) => w.text) ?? [];
+  return { object: obj, warnings };
 }
