@@ -56,7 +56,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const store = await openStore(opts.store ?? 'sqlite', dataDir);
     cleanups.push(() => store.close());
 
-    const registry = new Registry({ store });
+    const registry = new Registry({ store, onGcError: (err) => logger.warn({ err }, 'garbage collection failed') });
+    cleanups.push(async () => { await registry.gcIdle(); registry.close(); });
     await registry.ensureNamespace('default');
 
     const runtime = new SimulatedRuntime();
