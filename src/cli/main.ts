@@ -1,6 +1,8 @@
 /** The `ksrv` command. */
 import { Command, CommanderError } from 'commander';
 import { upCommand } from './commands/up.ts';
+import { logsCommand } from './commands/logs.ts';
+import { imageCommand } from './commands/image.ts';
 
 const program = new Command()
   .name('ksrv')
@@ -10,6 +12,8 @@ const program = new Command()
   .exitOverride();
 
 program.addCommand(upCommand());
+program.addCommand(logsCommand());
+program.addCommand(imageCommand());
 
 try {
   await program.parseAsync(process.argv);
