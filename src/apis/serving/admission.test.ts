@@ -135,8 +135,9 @@ test('a valid Service is defaulted', () => {
   });
   assert.equal(object.metadata.annotations!['serving.knative.dev/creator'], 'alice');
   assert.equal(object.metadata.annotations!['serving.knative.dev/lastModifier'], 'alice');
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0]!, /^Kubernetes default value is insecure, Knative may default this to secure in a future release: /);
+  // Knative warns here about Kubernetes' insecure securityContext defaults; ksrv's sandbox does not
+  // use a pod securityContext, so the warning would only be noise.
+  assert.deepEqual(warnings, []);
 });
 
 test('admit does not mutate its input and omits user info without a username', () => {

@@ -89,10 +89,6 @@ export function validatePodSpec(ps: PodSpec): FieldError | undefined {
 
   const containers = asArray<Container>(ps.containers);
   const initContainers = asArray<Container>(ps.initContainers);
-  for (let i = 0; i < containers.length; i++) {
-    errs = also(errs, warnDefaultSecurityContext(ps.securityContext, containers[i]?.securityContext)
-      ?.viaField('securityContext').viaFieldIndex('containers', i));
-  }
 
   const mounted = new Set<string>();
   for (const c of [...initContainers, ...containers]) for (const vm of asArray<Obj>(c?.volumeMounts)) mounted.add(vm?.name ?? '');
@@ -417,26 +413,3 @@ function validateReadinessProbe(p: Probe | undefined, port: ContainerPort, userC
   return errs;
 }
 
-/** Warning-level notes on Kubernetes' insecure securityContext defaults (secure-pod-defaults off). */
-function warnDefaultSecurityContext(psc: Obj | undefined, sc: Obj | undefined): FieldError | undefined {
-  psc = psc ?? {};
-  sc = sc ?? {};
-  const insecure = (path: string) =>
-    errGeneric('Kubernetes default value is insecure, Knative may default this to secure in a future release', path).at(Level.Warning);
-  let errs: FieldError | undefined;
-  if (psc.runAsNonRoot == null && sc.runAsNonRoot == null) errs = also(errs, insecure('runAsNonRoot'));
-  if (sc.allowPrivilegeEscalation == null) errs = also(errs, insecure('allowPrivilegeEscalation'));
-  if (sc.seccompProfile == null && psc.seccompProfile == null) {
-    errs = also(errs, insecure('seccompProfile'));
-  } else if (!psc.seccompProfile?.type && !sc.seccompProfile?.type) {
-    errs = also(errs, insecure('seccompProfile.type'));
-  }
-  if (sc.capabilities == null) {
-    errs = also(errs, insecure('capabilities'));
-  } else if (sc.capabilities.drop == null) {
-    errs = also(errs, insecure('capabilities.drop'));
-  } else if (Array.isArray(sc.capabilities.drop) && sc.capabilities.drop[0] === 'all') {
-    errs = also(errs, errInvalidValue('all', 'capabilities.drop', "Must be spelled as 'ALL'").at(Level.Warning));
-  }
-  return errs;
-}
