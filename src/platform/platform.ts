@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import { createApiServer } from '../api/server.ts';
 import { Registry } from '../registry/registry.ts';
 import { startControllers } from '../reconciler/index.ts';
+import { ImageStore } from '../runtime/image/image-store.ts';
+import { ProcessRuntime } from '../runtime/process/process-runtime.ts';
+import type { RevisionRuntime } from '../runtime/runtime.ts';
 import { SimulatedRuntime } from '../runtime/simulated-runtime.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
@@ -24,6 +27,8 @@ export interface PlatformOptions {
   gateway: HostPort;
   domain: string;
   store?: 'sqlite' | 'memory';
+  /** 'process' runs revisions from OCI images as sandboxed processes; 'simulated' only pretends (tests). */
+  runtime?: 'process' | 'simulated';
   logger?: Logger;
 }
 
@@ -60,7 +65,16 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push(async () => { await registry.gcIdle(); registry.close(); });
     await registry.ensureNamespace('default');
 
-    const runtime = new SimulatedRuntime();
+    let runtime: RevisionRuntime;
+    if (opts.runtime === 'simulated') {
+      runtime = new SimulatedRuntime();
+    } else {
+      const images = ImageStore.open(dataDir);
+      cleanups.push(() => images.close());
+      const processRuntime = new ProcessRuntime({ dataDir, images, logger: logger.child({ component: 'runtime' }) });
+      await processRuntime.cleanupOrphans();
+      runtime = processRuntime;
+    }
     cleanups.push(() => runtime.close());
 
     const controllers = startControllers({ client: registry, runtime, domain: opts.domain, logger: logger.child({ component: 'controller' }) });

@@ -11,7 +11,7 @@ const hello = join(FIXTURES, 'hello.yaml');
 describe('kubectl verbs', () => {
   const ksrv = new Ksrv();
   before(async () => {
-    await ksrv.start();
+    await ksrv.start(['--runtime', 'simulated']);
     await ksrv.k('apply', '-f', hello);
     await ksrv.k('wait', '--for=condition=Ready', 'ksvc/hello', '--timeout=60s');
   });

@@ -41,12 +41,12 @@ describe('persistence', () => {
   after(async () => { await ksrv.cleanup(); });
 
   it('objects survive a graceful restart', async () => {
-    await ksrv.start();
+    await ksrv.start(['--runtime', 'simulated']);
     await ksrv.k('apply', '-f', join(import.meta.dirname, '../fixtures/hello.yaml'));
     await ksrv.k('wait', '--for=condition=Ready', 'ksvc/hello', '--timeout=60s');
     const uid = await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.metadata.uid}');
     assert.equal(await ksrv.stop(), 0);
-    await ksrv.start();
+    await ksrv.start(['--runtime', 'simulated']);
     assert.equal(await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.metadata.uid}'), uid);
     assert.match(await ksrv.k('get', 'ksvc', 'hello'), /True/);
   });
@@ -71,7 +71,7 @@ describe('persistence', () => {
     await Promise.all(writers);
     assert.ok(acknowledged.length >= 60);
 
-    await ksrv.start();
+    await ksrv.start(['--runtime', 'simulated']);
     const c2 = connection(ksrv);
     const list = await call(c2, 'GET', services);
     assert.equal(list.status, 200);

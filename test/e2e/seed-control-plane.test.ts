@@ -12,7 +12,7 @@ const SVC = 'stock-service-example';
 
 describe('seed scenario through kubectl (control plane)', () => {
   const ksrv = new Ksrv();
-  before(async () => { await ksrv.start(); });
+  before(async () => { await ksrv.start(['--runtime', 'simulated']); });
   after(async () => { await ksrv.cleanup(); });
 
   const ready = () => ksrv.k('wait', '--for=condition=Ready', `ksvc/${SVC}`, '--timeout=60s');

@@ -13,6 +13,7 @@ interface UpFlags {
   gatewayAddress: string;
   domain: string;
   store: 'sqlite' | 'memory';
+  runtime: 'process' | 'simulated';
   logLevel: string;
 }
 
@@ -24,6 +25,7 @@ export function upCommand(): Command {
     .option('--gateway-address <host:port>', 'address of the HTTP gateway that serves the revisions', '127.0.0.1:8080')
     .option('--domain <domain>', 'domain of route URLs: http://{route}.{namespace}.{domain}', 'example.com')
     .addOption(new Option('--store <kind>', 'object store backend').choices(['sqlite', 'memory']).default('sqlite'))
+    .addOption(new Option('--runtime <kind>', 'how revisions run: sandboxed processes from OCI images, or simulated (always ready; for tests)').choices(['process', 'simulated']).default('process'))
     .addOption(new Option('--log-level <level>', 'log level of DATA_DIR/ksrv.log').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .action(async (flags: UpFlags) => { await up(flags); });
 }
@@ -40,13 +42,13 @@ async function up(flags: UpFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination({ dest: logFile, sync: false, mkdir: true }));
 
   const started = Date.now();
-  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, logger });
+  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, logger });
   logger.info({ api: platform.apiUrl, dataDir }, 'ksrv started');
 
   process.stdout.write([
     `ksrv is up (${Date.now() - started} ms)`,
     `  API server:  ${platform.apiUrl}`,
-    `  data dir:    ${dataDir} (store: ${flags.store})`,
+    `  data dir:    ${dataDir} (store: ${flags.store}, runtime: ${flags.runtime})`,
     `  domain:      ${flags.domain}`,
     `  logs:        ${logFile}`,
     '',
