@@ -34,7 +34,7 @@ test('create fills server fields, drops status, and stores the object', async ()
     assert.equal(object.metadata.resourceVersion, await store.currentResourceVersion());
     assert.deepEqual(object.metadata.labels, { app: 'hello' });
     assert.equal(object.status, undefined);
-    assert.equal(object.spec.template.spec.containers[0].name, 'user-container', 'admission defaulting ran');
+    assert.equal(object.spec.template.spec.timeoutSeconds, 300, 'admission defaulting ran');
     assert.deepEqual(await registry.get(ServiceType, 'default', 'hello'), object);
   } finally { await close(); }
 });
@@ -180,7 +180,8 @@ test('merge patch: null deletes, arrays replace, RV precondition, defaults re-ap
       status: { url: 'nope' },
     }));
     assert.deepEqual(object.metadata.labels, { b: '2', c: '3' });
-    assert.deepEqual(object.spec.template.spec.containers.map((c: any) => [c.image, c.name]), [['img:2', 'user-container']]);
+    assert.deepEqual(object.spec.template.spec.containers, [{ image: 'img:2' }]);
+    assert.equal(object.spec.template.spec.timeoutSeconds, 300, 'defaults re-applied');
     assert.equal(object.metadata.generation, 2);
     assert.equal(object.status, undefined);
 

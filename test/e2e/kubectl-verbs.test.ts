@@ -62,11 +62,11 @@ describe('kubectl verbs', () => {
 
   it('edit applies the editor\'s change', async () => {
     const editor = join(ksrv.cacheDir, 'editor.sh');
-    writeFileSync(editor, '#!/bin/sh\nsed -i "s/value: world/value: edited/" "$1"\n', { mode: 0o755 });
+    writeFileSync(editor, '#!/bin/sh\nsed -i "s/^    app: hello$/    app: edited/" "$1"\n', { mode: 0o755 });
     const r = await ksrv.kubectl(['edit', 'ksvc', 'hello'], { env: { KUBE_EDITOR: editor, EDITOR: editor } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /edited/);
-    assert.equal(await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.spec.template.spec.containers[0].env[0].value}'), 'edited');
+    assert.equal(await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.metadata.labels.app}'), 'edited');
   });
 
   it('apply --server-side creates and updates', async () => {
@@ -84,7 +84,7 @@ describe('kubectl verbs', () => {
   it('server dry-run changes nothing', async () => {
     const before = await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.metadata.resourceVersion}');
     const out = await ksrv.k('patch', 'ksvc', 'hello', '--type=merge', '--dry-run=server', '-p', '{"spec":{"template":{"spec":{"containers":[{"image":"ksrv.local/hello:dry"}]}}}}');
-    assert.match(out, /patched \(server dry run\)/);
+    assert.match(out, /service\.serving\.knative\.dev\/hello patched/);
     assert.equal(await ksrv.k('get', 'ksvc', 'hello', '-o', 'jsonpath={.metadata.resourceVersion}'), before);
     assert.equal(await ksrv.k('get', 'revision', 'hello-00003', '--ignore-not-found', '-o', 'name'), '');
   });

@@ -32,6 +32,12 @@ function rejection(obj: KObject, type: ResourceType = ServiceType, old?: KObject
   assert.fail('expected a rejection');
 }
 
+/** The Revision a Configuration would stamp out of this object's template, admitted (fully defaulted). */
+function admittedRevisionOf(obj: KObject): any {
+  const rev: KObject = { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'svc-00001', namespace: 'default' }, spec: structuredClone(obj.spec.template.spec) };
+  return admit({ operation: 'CREATE', type: RevisionType, object: rev }).object;
+}
+
 function lines(text: string): string[] {
   return text.split('\n');
 }
@@ -129,7 +135,10 @@ test('a valid Service is defaulted', () => {
   assert.equal(spec.template.spec.timeoutSeconds, 300);
   assert.equal(spec.template.spec.containerConcurrency, 0);
   assert.equal(spec.template.spec.enableServiceLinks, false);
-  assert.deepEqual(spec.template.spec.containers[0], {
+  // Lists are stored as written (so kubectl apply of an unchanged file stays "unchanged");
+  // the revision stamped from the template gets the container defaults.
+  assert.deepEqual(spec.template.spec.containers[0], { image: 'ghcr.io/x/app:v1' });
+  assert.deepEqual(admittedRevisionOf(object).spec.containers[0], {
     image: 'ghcr.io/x/app:v1', name: 'user-container', resources: {},
     readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
   });
@@ -152,7 +161,7 @@ test('multi-container default names and probe only on the serving container', ()
   const { object } = admit({ operation: 'CREATE', type: ServiceType, object: service((s) => {
     s.spec.template.spec.containers = [{ image: 'a', ports: [{ containerPort: 8881 }] }, { image: 'b' }];
   }) });
-  const [a, b] = object.spec.template.spec.containers;
+  const [a, b] = admittedRevisionOf(object).spec.containers;
   assert.equal(a.name, 'user-container-0');
   assert.equal(b.name, 'user-container-1');
   assert.deepEqual(a.readinessProbe, { tcpSocket: { port: 0 }, successThreshold: 1 });
@@ -166,11 +175,12 @@ test('probe defaults when periodSeconds is set; readOnly mounts; traffic target 
     s.spec.template.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/v' }];
     s.spec.traffic = [{ revisionName: 'svc-a', percent: 100 }, { tag: 't', latestRevision: true }];
   }) });
-  const c = object.spec.template.spec.containers[0];
+  const c = admittedRevisionOf(object).spec.containers[0];
   assert.deepEqual(c.readinessProbe, { httpGet: { path: '/', port: 0 }, periodSeconds: 3, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
   assert.equal(c.volumeMounts[0].readOnly, true);
-  assert.deepEqual(object.spec.traffic, [
-    { revisionName: 'svc-a', percent: 100, latestRevision: false }, { tag: 't', latestRevision: true, percent: 0 }]);
+  // Traffic targets are stored as written; the route reconciler reads a missing latestRevision as
+  // "revisionName is empty" and a missing percent as 0, as Knative's defaults do.
+  assert.deepEqual(object.spec.traffic, [{ revisionName: 'svc-a', percent: 100 }, { tag: 't', latestRevision: true }]);
 });
 
 test('UPDATE: lastModifier changes only with the spec; creator is immutable', () => {
@@ -259,7 +269,7 @@ test('Route: revisionName/configurationName both or neither; empty traffic sums 
     'expected exactly one, got neither: spec.traffic[0].configurationName, spec.traffic[0].revisionName');
   assert.equal(rejection(route([]), RouteType), 'Traffic targets sum to 0, want 100: spec.traffic');
   const ok = admit({ operation: 'CREATE', type: RouteType, object: route([{ configurationName: 'c', percent: 100 }]), username: 'u' }).object;
-  assert.deepEqual(ok.spec.traffic, [{ configurationName: 'c', percent: 100, latestRevision: true }]);
+  assert.deepEqual(ok.spec.traffic, [{ configurationName: 'c', percent: 100 }]);
   assert.equal(ok.metadata.annotations!['serving.knative.dev/creator'], 'u');
 });
 
@@ -271,7 +281,7 @@ test('Configuration: service label without owner; owned configurations get no us
   cfg.metadata.ownerReferences = [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 's', uid: 'u' }];
   const { object } = admit({ operation: 'CREATE', type: ConfigurationType, object: cfg, username: 'x' });
   assert.equal(object.metadata.annotations, undefined);
-  assert.equal(object.spec.template.spec.containers[0].name, 'user-container');
+  assert.equal(admittedRevisionOf(object).spec.containers[0].name, 'user-container');
 });
 
 test('non-serving types pass through untouched', () => {

@@ -86,11 +86,38 @@ export function admit(req: AdmissionRequest): AdmissionResult {
   if (req.type.group !== SERVING_GROUP) return { object: req.object, warnings: [] };
   const kind = req.type.kind;
   const obj = structuredClone(req.object);
-  const old = req.operation === 'UPDATE' ? req.oldObject : undefined;
+  const old = req.operation === 'UPDATE' && req.oldObject ? defaultedCopy(kind, req.oldObject) : undefined;
   setDefaults(kind, obj, old, req.username);
   const result = validate(kind, obj, old);
   const errors = result?.filter(Level.Error);
   if (errors) throw admissionDenied(errors);
   const warnings = result?.filter(Level.Warning)?.wrappedErrors().map((w) => w.text) ?? [];
+  if (kind !== 'Revision') keepListsAsGiven(obj, req.object);
   return { object: obj, warnings };
+}
+
+function defaultedCopy(kind: string, obj: KObject): KObject {
+  const copy = structuredClone(obj);
+  setDefaults(kind, copy, undefined, undefined);
+  return copy;
+}
+
+/**
+ * Lists the user wrote (containers, volumes, traffic) are stored as written, without the defaults
+ * inside their items. kubectl's client-side apply sends JSON merge patches, which replace lists
+ * whole: a stored list that differs from the manifest's only by server defaults would make every
+ * re-apply of an unchanged file "configured". Validation saw the defaulted lists; the Revisions the
+ * Configuration stamps out get every default when they are admitted.
+ */
+function keepListsAsGiven(defaulted: KObject, given: KObject): void {
+  const givenPodSpec = given.spec?.template?.spec;
+  const podSpec = defaulted.spec?.template?.spec;
+  if (isObj(givenPodSpec) && isObj(podSpec)) {
+    for (const list of ['containers', 'initContainers', 'volumes']) {
+      if (Array.isArray(givenPodSpec[list])) podSpec[list] = structuredClone(givenPodSpec[list]);
+    }
+  }
+  if (Array.isArray(given.spec?.traffic) && given.spec.traffic.length > 0 && isObj(defaulted.spec)) {
+    defaulted.spec.traffic = structuredClone(given.spec.traffic);
+  }
 }

@@ -1,9 +1,9 @@
 /**
  * Schemas of the Kubernetes pieces every kind shares (ObjectMeta, ListMeta) and of the two core
- * kinds ksrv serves (Namespace, Event).
+ * kinds ksrv serves (Namespace, Event, Service).
  */
 import {
-  type JSONSchema, INT_OR_STRING, LIST_META, OBJECT_META, QUANTITY, arr, bool, dateTime, describe, enumStr, int, obj, open, ref, str, strArr, strMap,
+  type JSONSchema, INT_OR_STRING, LIST_META, OBJECT_META, QUANTITY, arr, bool, dateTime, describe, enumStr, int, intOrString, obj, open, ref, str, strArr, strMap,
 } from './schema-builders.ts';
 
 const ownerReference = obj('OwnerReference contains enough information to let you identify an owning object.', {
@@ -131,3 +131,53 @@ export const eventSchema: JSONSchema = obj('Event is a report of an event somewh
   reportingComponent: str('Name of the controller that emitted this Event, e.g. `knative.dev/serving-controller`.'),
   reportingInstance: str('ID of the controller instance.'),
 }, { required: ['metadata', 'involvedObject'] });
+
+const servicePort = obj('ServicePort contains information on service\'s port.', {
+  name: str('The name of this port within the service. Must be a DNS_LABEL; optional if only one port is defined.'),
+  protocol: enumStr('The IP protocol for this port: TCP, UDP or SCTP. Default is TCP.', ['SCTP', 'TCP', 'UDP']),
+  appProtocol: str('The application protocol for this port.'),
+  port: int('The port that will be exposed by this service.'),
+  targetPort: intOrString('Number or name of the port to access on the pods targeted by the service.'),
+  nodePort: int('The port on each node on which this service is exposed when type is NodePort or LoadBalancer.'),
+}, { required: ['port'] });
+
+const loadBalancerIngress = obj('LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point.', {
+  ip: str('IP is set for load-balancer ingress points that are IP based. ksrv puts the gateway address here (with `:port` when the port is not 80).'),
+  hostname: str('Hostname is set for load-balancer ingress points that are DNS based.'),
+  ipMode: str('Specifies how the load-balancer IP behaves: VIP or Proxy.'),
+  ports: arr('Records of the ports of the service.', obj('PortStatus represents the error condition of a service port.', {
+    port: int('Port is the port number of the service port of which status is recorded here.'),
+    protocol: str('Protocol is the protocol of the service port of which status is recorded here.'),
+    error: str('Error is to record the problem with the service port.'),
+  })),
+});
+
+/** Core v1 Service, the fields ksrv's compatibility objects use (and the common ones users write). */
+export const coreServiceSchema: JSONSchema = obj('Service is a named abstraction of software service. In ksrv only the gateway compatibility objects (istio-ingressgateway, kourier) are meaningful.', {
+  apiVersion: apiVersionField(),
+  kind: kindField(),
+  metadata: metadataField(),
+  spec: obj('Spec defines the behavior of a service.', {
+    type: enumStr('Type determines how the Service is exposed.', ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']),
+    ports: arr('The list of ports that are exposed by this service.', servicePort, {
+      'x-kubernetes-list-map-keys': ['port', 'protocol'], 'x-kubernetes-list-type': 'map', 'x-kubernetes-patch-merge-key': 'port', 'x-kubernetes-patch-strategy': 'merge',
+    }),
+    selector: strMap('Route service traffic to pods with label keys and values matching this selector.'),
+    clusterIP: str('The IP address of the service.'),
+    clusterIPs: strArr('IP addresses assigned to this service.'),
+    externalIPs: strArr('A list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+    externalName: str('The external reference that discovery mechanisms will return as an alias for this service (type ExternalName).'),
+    externalTrafficPolicy: enumStr('How nodes distribute service traffic they receive on externally-facing addresses.', ['Cluster', 'Local']),
+    internalTrafficPolicy: enumStr('How nodes distribute service traffic they receive on the ClusterIP.', ['Cluster', 'Local']),
+    ipFamilies: strArr('IP families (IPv4, IPv6) assigned to this service.'),
+    ipFamilyPolicy: str('The dual-stackness requested or required by this Service.'),
+    loadBalancerIP: str('Deprecated: the load balancer IP requested.'),
+    sessionAffinity: enumStr('Supports "ClientIP" and "None".', ['ClientIP', 'None']),
+  }),
+  status: obj('Most recently observed status of the service.', {
+    loadBalancer: obj('LoadBalancer contains the current status of the load-balancer, if one is present.', {
+      ingress: arr('A list containing ingress points for the load-balancer.', loadBalancerIngress),
+    }),
+    conditions: open('Current service state.', 'array'),
+  }),
+});

@@ -4,7 +4,7 @@
  */
 import type { ResourceType } from '../resources.ts';
 import { COMPONENTS_PREFIX } from './schema-builders.ts';
-import { eventSchema, metaComponents, namespaceSchema } from './schema-meta.ts';
+import { coreServiceSchema, eventSchema, metaComponents, namespaceSchema } from './schema-meta.ts';
 import { type ServingKind, servingKindSchema } from './schema-serving.ts';
 
 export type JSONSchema = Record<string, any>;
@@ -33,6 +33,7 @@ function buildSchema(type: ResourceType, version: string): JSONSchema {
   if (type.group === '') {
     if (type.kind === 'Namespace') return namespaceSchema;
     if (type.kind === 'Event') return eventSchema;
+    if (type.kind === 'Service') return coreServiceSchema;
   } else if (['Service', 'Configuration', 'Revision', 'Route'].includes(type.kind)) {
     return servingKindSchema(type.kind as ServingKind, version);
   }

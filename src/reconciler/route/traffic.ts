@@ -55,7 +55,8 @@ export function buildTrafficConfiguration(route: KObject, lookup: TrafficLookup)
 
   for (const tt of (route.spec?.traffic ?? []) as any[]) {
     const percent = Number(tt.percent ?? 0);
-    const base = { tag: tt.tag || undefined, latestRevision: tt.latestRevision, percent };
+    // Knative's defaults, applied here because traffic lists are stored as the user wrote them.
+    const base = { tag: tt.tag || undefined, latestRevision: tt.latestRevision ?? !tt.revisionName, percent };
     if (tt.revisionName) {
       const rev = lookup.revision(tt.revisionName);
       if (!rev) { defer({ kind: 'missing', targetKind: 'Revision', name: tt.revisionName, failure: true }); continue; }
