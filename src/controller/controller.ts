@@ -12,7 +12,7 @@ import type { ResourceType } from '../apis/resources.ts';
 import type { Client } from '../client/client.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { ConditionSet } from './conditions.ts';
-import { deepClone, deepEqual } from './deep.ts';
+import { deepClone, deepEqual } from '../lib/json.ts';
 import type { EventHandler, Informer } from './informer.ts';
 import { WorkQueue } from './workqueue.ts';
 

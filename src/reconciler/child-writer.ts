@@ -8,7 +8,7 @@
 import type { KObject } from '../apis/meta.ts';
 import type { ResourceType } from '../apis/resources.ts';
 import type { Client } from '../client/client.ts';
-import { deepEqual, mapsEqual } from '../controller/deep.ts';
+import { deepEqual, mapsEqual } from '../lib/json.ts';
 
 export function semanticEquals(desired: KObject, existing: KObject): boolean {
   return deepEqual(desired.spec, existing.spec)

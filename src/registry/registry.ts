@@ -15,7 +15,6 @@
  * - fieldValidation defaults to Ignore (unknown fields pruned silently) for in-process callers.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import jsonpatch from 'fast-json-patch';
 import YAML from 'yaml';
 import type { KObject } from '../apis/meta.ts';
@@ -27,6 +26,7 @@ import type {
   Client, ClientWatch, ClientWatchEvent, DeleteOptions, ListQuery, ListResponse, PatchType, WatchQuery,
   WriteOptions, WriteResult,
 } from '../client/client.ts';
+import { deepClone, deepEqual } from '../lib/json.ts';
 import { ApiError, errors } from '../lib/errors.ts';
 import { applyMergePatch } from '../lib/merge-patch.ts';
 import { StoreError, type ObjectRef, type Store } from '../store/store.ts';
@@ -59,10 +59,8 @@ function refOf(t: ResourceType, namespace: string | undefined, name: string): Ob
   return { group: t.group, resource: t.plural, namespace: t.namespaced ? namespace ?? '' : '', name };
 }
 
-/** A private, JSON-clean copy (drops undefined members, so deep-equality is meaningful). */
-function clean<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x));
-}
+/** A private, JSON-clean copy (drops undefined members). */
+const clean = deepClone;
 
 function isObject(x: unknown): x is Record<string, any> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -267,7 +265,7 @@ export class Registry implements Client {
     }
     const admitted = this.admit('UPDATE', type, next, current, opts, warnings);
     if (tracksGeneration(type)) {
-      const changed = !isDeepStrictEqual(withoutMetaAndStatus(clean(current)), withoutMetaAndStatus(admitted));
+      const changed = !deepEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(admitted));
       admitted.metadata.generation = (cm.generation ?? 1) + (changed ? 1 : 0);
     }
     return this.commitUpdate(type, current, admitted, opts, warnings);
@@ -277,9 +275,10 @@ export class Registry implements Client {
     warnings: string[], precondition: string | undefined): Promise<WriteResult> {
     if (!type.hasStatus) throw errors.pathNotFound();
     this.checkPreconditions(type, current, precondition, undefined);
-    const next = clean(current);
+    // `current` is the store's own fresh copy: a shallow copy is enough to keep it intact for the compare.
+    const next: KObject = { ...current, metadata: { ...current.metadata } };
     if (status === undefined || status === null) delete next.status;
-    else next.status = clean(status);
+    else next.status = status;
     return this.commitUpdate(type, current, next, opts, warnings);
   }
 
@@ -298,7 +297,7 @@ export class Registry implements Client {
   private async commitUpdate(type: ResourceType, current: KObject, next: KObject, opts: WriteOptions,
     warnings: string[]): Promise<WriteResult> {
     next.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (isDeepStrictEqual(clean(next), clean(current))) return { object: current, created: false, warnings };
+    if (deepEqual(next, current)) return { object: current, created: false, warnings };
     if (opts.dryRun) return { object: next, created: false, warnings };
     const ref = refOf(type, current.metadata.namespace, current.metadata.name!);
     try {
@@ -433,8 +432,8 @@ export class Registry implements Client {
     }
     if (!isObject(obj.metadata)) obj.metadata = {};
     this.checkUnknownFields(type, version, obj, opts.fieldValidation, warnings);
-    if (type.group !== SERVING_GROUP) return obj;
-    return clean(toStorageVersion(type, obj));
+    if (type.group !== SERVING_GROUP || version === type.storageVersion) return obj;
+    return toStorageVersion(type, obj);
   }
 
   private versionOf(type: ResourceType, obj: KObject, opts: WriteOptions): string {
@@ -468,9 +467,10 @@ export class Registry implements Client {
 
   private admit(operation: 'CREATE' | 'UPDATE', type: ResourceType, object: KObject, oldObject: KObject | undefined,
     opts: WriteOptions, warnings: string[]): KObject {
-    const result = admit({ operation, type, object, oldObject: oldObject && clean(oldObject), username: opts.username });
+    // admit() copies what it changes and never mutates oldObject.
+    const result = admit({ operation, type, object, oldObject, username: opts.username });
     warnings.push(...result.warnings);
-    return clean(result.object);
+    return result.object;
   }
 
   private async requireNamespace(namespace: string): Promise<void> {

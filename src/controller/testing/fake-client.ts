@@ -14,7 +14,7 @@ import type {
   WriteOptions, WriteResult,
 } from '../../client/client.ts';
 import { errors } from '../../lib/errors.ts';
-import { deepClone, deepEqual } from '../deep.ts';
+import { deepClone, deepEqual } from '../../lib/json.ts';
 
 interface Watcher {
   type: ResourceType;

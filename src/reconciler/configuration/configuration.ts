@@ -8,7 +8,7 @@ import { RevisionType } from '../../apis/resources.ts';
 import type { Client } from '../../client/client.ts';
 import { getCondition, livingConditionSet, type ConditionManager } from '../../controller/conditions.ts';
 import type { Reconciler } from '../../controller/controller.ts';
-import { deepEqual } from '../../controller/deep.ts';
+import { deepEqual } from '../../lib/json.ts';
 import type { EventRecorder } from '../../controller/events.ts';
 import type { Informer } from '../../controller/informer.ts';
 import { ApiError } from '../../lib/errors.ts';

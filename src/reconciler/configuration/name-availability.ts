@@ -1,5 +1,5 @@
 import type { KObject } from '../../apis/meta.ts';
-import { deepEqual } from '../../controller/deep.ts';
+import { deepEqual } from '../../lib/json.ts';
 import type { Informer } from '../../controller/informer.ts';
 import { ConfigurationGenerationLabel, isControlledBy } from '../keys.ts';
 

@@ -9,7 +9,7 @@ import { ApiError } from '../../lib/errors.ts';
 import type { Client } from '../../client/client.ts';
 import { getCondition, livingConditionSet, type ConditionManager } from '../../controller/conditions.ts';
 import { PermanentError, type Reconciler } from '../../controller/controller.ts';
-import { deepClone, deepEqual } from '../../controller/deep.ts';
+import { deepClone, deepEqual } from '../../lib/json.ts';
 import type { EventRecorder } from '../../controller/events.ts';
 import type { Informer } from '../../controller/informer.ts';
 import { ChildWriter } from '../child-writer.ts';

@@ -1,5 +1,5 @@
 import type { KObject } from '../../../apis/meta.ts';
-import { deepClone } from '../../../controller/deep.ts';
+import { deepClone } from '../../../lib/json.ts';
 import {
   ConfigurationGenerationLabel, ConfigurationLabel, ConfigurationUIDLabel, CreatorAnnotation, RoutesAnnotation,
   routingStateModifiedString, RoutingStateLabel, RoutingStateModifiedAnnotation, ServiceLabel, ServiceUIDLabel,

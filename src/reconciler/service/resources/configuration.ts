@@ -1,5 +1,5 @@
 import type { KObject } from '../../../apis/meta.ts';
-import { deepClone } from '../../../controller/deep.ts';
+import { deepClone } from '../../../lib/json.ts';
 import {
   LastAppliedAnnotation, listAnnotation, RolloutDurationAnnotations, RoutesAnnotation, ServiceLabel, ServiceUIDLabel,
 } from '../../keys.ts';

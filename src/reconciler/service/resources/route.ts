@@ -1,5 +1,5 @@
 import type { KObject } from '../../../apis/meta.ts';
-import { deepClone } from '../../../controller/deep.ts';
+import { deepClone } from '../../../lib/json.ts';
 import { LastAppliedAnnotation, ServiceLabel } from '../../keys.ts';
 import { controllerRef } from '../../owner.ts';
 import { configurationName, routeName } from './names.ts';
