@@ -97,6 +97,30 @@ describe('revisions run as sandboxed processes from OCI images', { skip }, () =>
     assert.equal(await ksrv.k('get', 'rev', 'fresh-00001', '-o', 'jsonpath={.status.containerStatuses[0].imageDigest}'), moved);
   });
 
+  it('a Node.js app runs from a FROM scratch image that maps the host runtime read-only', async () => {
+    const ctx = mkdtempSync(join(tmpdir(), 'ksrv-node-app-'));
+    try {
+      writeFileSync(join(ctx, 'server.js'), "require('http').createServer((q, s) => s.end('node says ' + process.env.GREETING + ' on ' + process.version + '\\n')).listen(process.env.PORT);\n");
+      writeFileSync(join(ctx, 'Containerfile'), [
+        'FROM scratch',
+        'LABEL dev.ksrv.host-paths="/usr /lib /lib64 /bin"',
+        'COPY server.js /app/server.js',
+        'ENTRYPOINT ["/usr/bin/node", "/app/server.js"]',
+        '',
+      ].join('\n'));
+      const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', 'ksrv.local/node-hello:v1', '--data-dir', ksrv.dataDir]);
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+    const file = join(ksrv.cacheDir, 'node-hello.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'node-hello' }, spec: { template: { spec: { containers: [{ image: 'ksrv.local/node-hello:v1', env: [{ name: 'GREETING', value: 'hi' }] }] } } } }));
+    await ksrv.k('apply', '-f', file);
+    await ksrv.k('wait', '--for=condition=Ready', 'ksvc/node-hello', '--timeout=60s');
+    const [addr] = await instanceAddresses(ksrv, 'node-hello-00001');
+    assert.equal(await (await fetch(`http://${addr}:8080/`)).text(), `node says hi on ${process.version}\n`);
+  });
+
   it('stopping ksrv leaves no sandbox, network namespace or veth behind', async () => {
     const state = JSON.parse(readFileSync(join(ksrv.dataDir, 'runtime/instances.json'), 'utf8'));
     const mine: { netns: string; hostVeth: string; pid: number }[] = state.instances;

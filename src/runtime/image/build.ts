@@ -3,6 +3,7 @@
  * Only steps that need no container are supported; all COPY/ADD/WORKDIR steps go into one new
  * gzip layer on top of the base image's layers.
  */
+import { HOST_PATHS_LABEL, parseHostPaths } from '../sandbox/host-paths.ts';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix, resolve, sep } from 'node:path';
@@ -155,6 +156,7 @@ export async function buildImage(contextDir: string, opts: BuildOptions, deps: B
         let pairs: Array<[string, string]> = [];
         try {
           pairs = parseKeyValues(sub(ins.rest), true);
+          for (const [k, v] of pairs) if (k === HOST_PATHS_LABEL) parseHostPaths(v);
         } catch (err) {
           fail(ins, (err as Error).message);
         }
@@ -173,6 +175,7 @@ export async function buildImage(contextDir: string, opts: BuildOptions, deps: B
         let pairs: Array<[string, string]> = [];
         try {
           pairs = parseKeyValues(sub(ins.rest), true);
+          for (const [k, v] of pairs) if (k === HOST_PATHS_LABEL) parseHostPaths(v);
         } catch (err) {
           fail(ins, (err as Error).message);
         }

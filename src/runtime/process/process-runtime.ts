@@ -11,6 +11,7 @@ import type { KObject } from '../../apis/meta.ts';
 import { ImageNotFoundError, type ImageResolver, type PreparedImage } from '../image/image.ts';
 import type { RevisionObservation, RevisionRuntime } from '../runtime.ts';
 import { readRootfsLayout, type RootfsLayout } from '../sandbox/bwrap-args.ts';
+import { describeHostPaths, HOST_PATHS_LABEL, parseHostPaths } from '../sandbox/host-paths.ts';
 import { detectHostSupport, type HostTools } from '../sandbox/host-support.ts';
 import { DEFAULT_INSTANCE_CIDR, NetworkAllocator, sweepOrphanNetworks } from '../sandbox/netns.ts';
 import { isSameProcess, signalQuietly } from '../sandbox/procfs.ts';
@@ -247,7 +248,8 @@ export class ProcessRuntime implements RevisionRuntime {
     try {
       const digest = recorded ? recorded.slice(recorded.indexOf('@') + 1) : await this.opts.images.resolve(ref);
       const prepared = await this.opts.images.prepare(digest);
-      entry.image = { ref, prepared, layout: this.tools ? readRootfsLayout(prepared.rootfs) : undefined };
+      const hostPaths = describeHostPaths(parseHostPaths(prepared.config.labels?.[HOST_PATHS_LABEL]));
+      entry.image = { ref, prepared, layout: this.tools ? readRootfsLayout(prepared.rootfs, hostPaths) : undefined };
       entry.imageError = undefined;
       entry.imageErrorAt = undefined;
     } catch (err) {

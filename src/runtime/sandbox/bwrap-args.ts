@@ -7,10 +7,17 @@
  */
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HostPathEntry } from './host-paths.ts';
 
 export interface RootfsEntry { name: string; kind: 'dir' | 'file' | 'symlink'; target?: string }
 
-export interface RootfsLayout { rootfs: string; top: RootfsEntry[]; etc: RootfsEntry[] }
+export interface RootfsLayout {
+  rootfs: string;
+  top: RootfsEntry[];
+  etc: RootfsEntry[];
+  /** Host system paths the image asked for (label dev.ksrv.host-paths), bound read-only over the image. */
+  hostPaths?: HostPathEntry[];
+}
 
 /** Top-level names the sandbox provides itself. */
 const PROVIDED = new Set(['proc', 'dev', 'tmp', 'etc', 'sys']);
@@ -32,13 +39,14 @@ function listEntries(dir: string): RootfsEntry[] {
 }
 
 /** Read once per prepared image; the rootfs is immutable. */
-export function readRootfsLayout(rootfs: string): RootfsLayout {
+export function readRootfsLayout(rootfs: string, hostPaths: HostPathEntry[] = []): RootfsLayout {
   let etcIsDir = false;
   try { etcIsDir = statSync(join(rootfs, 'etc')).isDirectory(); } catch { /* no /etc */ }
   return {
     rootfs,
     top: listEntries(rootfs).filter((e) => !PROVIDED.has(e.name)),
     etc: etcIsDir ? listEntries(join(rootfs, 'etc')).filter((e) => !ETC_PROVIDED.has(e.name)) : [],
+    hostPaths,
   };
 }
 
@@ -82,10 +90,13 @@ export function bwrapArgs(s: SandboxArgs): string[] {
     '--ro-bind', s.etcFiles.resolvConf, '/etc/resolv.conf',
     '--ro-bind', s.etcFiles.hostname, '/etc/hostname',
     '--proc', '/proc', '--dev', '/dev', '--perms', '01777', '--tmpfs', '/tmp');
+  for (const h of s.layout.hostPaths ?? []) {
+    args.push(...(h.kind === 'symlink' ? ['--symlink', h.target!, h.path] : ['--ro-bind', h.path, h.path]));
+  }
   // A working directory missing from the image is created (as containerd does) when it lies outside the binds.
   const wd = s.workingDir || '/';
   const firstComponent = wd.split('/').filter(Boolean)[0];
-  const boundTop = new Set(s.layout.top.map((e) => e.name));
+  const boundTop = new Set([...s.layout.top.map((e) => e.name), ...(s.layout.hostPaths ?? []).map((h) => h.path.split('/')[1]!)]);
   if (firstComponent && !boundTop.has(firstComponent) && !['proc', 'dev', 'tmp', 'etc'].includes(firstComponent)) args.push('--dir', wd);
   args.push('--remount-ro', '/', '--chdir', wd);
   if (s.infoFd !== undefined) args.push('--info-fd', String(s.infoFd));
