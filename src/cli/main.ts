@@ -3,6 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { upCommand } from './commands/up.ts';
 import { logsCommand } from './commands/logs.ts';
 import { imageCommand } from './commands/image.ts';
+import { serviceCommand } from './commands/service/service.ts';
+import { revisionCommand } from './commands/revision/revision.ts';
+import { routeCommand } from './commands/route/route.ts';
+import { rollbackCommand } from './commands/rollback.ts';
 
 const program = new Command()
   .name('ksrv')
@@ -14,6 +18,10 @@ const program = new Command()
 program.addCommand(upCommand());
 program.addCommand(logsCommand());
 program.addCommand(imageCommand());
+program.addCommand(serviceCommand());
+program.addCommand(revisionCommand());
+program.addCommand(routeCommand());
+program.addCommand(rollbackCommand());
 
 try {
   await program.parseAsync(process.argv);
