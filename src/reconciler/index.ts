@@ -9,14 +9,19 @@ import type { Logger } from 'pino';
 import type { KObject } from '../apis/meta.ts';
 import { ConfigurationType, RevisionType, RouteType, ServiceType } from '../apis/resources.ts';
 import type { Client } from '../client/client.ts';
+import type { ConfigSection } from '../config/config.ts';
+import type { GcConfig } from '../config/gc.ts';
+import type { NetworkConfig } from '../config/network.ts';
 import { Controller, enqueueControllerOf, enqueueLabelOf, handleAll } from '../controller/controller.ts';
 import { ClientEventRecorder } from '../controller/events.ts';
 import { Informer } from '../controller/informer.ts';
 import { TrackingClient } from '../controller/tracking-client.ts';
+import type { Autoscaler } from '../autoscaler/autoscaler.ts';
 import type { RevisionRuntime } from '../runtime/runtime.ts';
 import {
   ConfigurationReconciler, configurationConditionSet, RevisionsByConfiguration, revisionsByConfigurationIndex,
 } from './configuration/configuration.ts';
+import { RevisionGc } from './gc/gc.ts';
 import { ConfigurationLabel, ServiceLabel } from './keys.ts';
 import { RevisionReconciler, revisionConditionSet } from './revision/revision.ts';
 import { ByRoute, byRouteIndex } from './route/labeler.ts';
@@ -36,6 +41,12 @@ export interface ControllerDeps {
   routeTable?: RouteTableSink;
   /** Parallel reconciles per controller (default 4). */
   workers?: number;
+  /** Revision garbage collection settings; without them no revisions are collected. */
+  gcConfig?: ConfigSection<GcConfig>;
+  /** Supplies the default rollout-duration of Routes (0 when absent). */
+  networkConfig?: ConfigSection<NetworkConfig>;
+  /** The KPA autoscaler; without one, a routed revision runs one instance and a reserve one none. */
+  autoscaler?: Autoscaler;
 }
 
 export interface RunningControllers {
@@ -101,13 +112,16 @@ export function startControllers(deps: ControllerDeps): RunningControllers {
   });
   const routeCtrl = new Controller({
     name: 'route', type: RouteType, informer: routes, client, conditionSet: routeConditionSet, logger, now, workers,
-    reconciler: new RouteReconciler({ client, configurations, revisions, now, sink, domain: deps.domain }),
+    reconciler: new RouteReconciler({ client, configurations, revisions, now, sink, domain: deps.domain, networkConfig: deps.networkConfig }),
   });
   const revisionCtrl = new Controller({
     name: 'revision', type: RevisionType, informer: revisions, client, conditionSet: revisionConditionSet, logger, now, workers,
-    reconciler: new RevisionReconciler({ runtime: deps.runtime, now }),
+    reconciler: new RevisionReconciler({ runtime: deps.runtime, now, autoscaler: deps.autoscaler }),
   });
   const controllers = [serviceCtrl, configCtrl, routeCtrl, revisionCtrl];
+  const revisionGc = deps.gcConfig
+    ? new RevisionGc({ client, configurations, revisions, config: deps.gcConfig, now, logger })
+    : undefined;
 
   // Service: its children are named like it (owned or not, so NotOwned clears when they go away).
   const sameName = handleAll((o) => serviceCtrl.enqueueKey(o.metadata.namespace ?? '', o.metadata.name!));
@@ -126,16 +140,25 @@ export function startControllers(deps: ControllerDeps): RunningControllers {
     const c = r.metadata.labels?.[ConfigurationLabel];
     if (c) enqueueRoutes(`${r.metadata.namespace}/config/${c}`);
   }));
+  // Route: a new default rollout-duration applies to every route.
+  deps.networkConfig?.onChange(() => { for (const r of routes.list()) routeCtrl.enqueue(r); });
   // Revision: the runtime's observations.
   deps.runtime.onChange((ns, name) => revisionCtrl.enqueueKey(ns, name));
+  // Revision: the autoscaler's decisions (scale, Active).
+  deps.autoscaler?.onChange((key) => {
+    const slash = key.indexOf('/');
+    revisionCtrl.enqueueKey(key.slice(0, slash), key.slice(slash + 1));
+  });
 
   for (const c of controllers) c.start();
+  revisionGc?.start();
   const synced = Promise.all(informers.map((i) => i.start()));
   synced.catch((err) => logger?.error({ err }, 'controller informers failed to sync'));
 
   const rtIdle = runtimeIdler(deps.runtime);
   const idlers: Idler[] = [
     ...controllers.map((c) => c.queue),
+    ...(revisionGc ? [revisionGc.queue] : []),
     ...informers.map((i) => ({ isIdle: () => i.isSettled(), whenIdle: () => i.whenSettled() })),
     ...Object.values(recorders),
     ...(rtIdle ? [rtIdle] : []),
@@ -158,8 +181,9 @@ export function startControllers(deps: ControllerDeps): RunningControllers {
     async stop() {
       stopped = true;
       for (const c of controllers) c.stop();
+      revisionGc?.stop();
       for (const i of informers) i.stop();
-      await Promise.all(controllers.map((c) => c.queue.drain()));
+      await Promise.all([...controllers.map((c) => c.queue), ...(revisionGc ? [revisionGc.queue] : [])].map((q) => q.drain()));
     },
   };
 }

@@ -2,9 +2,13 @@
  * Revision reconciler: asks the runtime to run the revision at the desired scale and maps what the
  * runtime observes onto Knative's Revision conditions (ResourcesAvailable, ContainerHealthy → Ready;
  * Active is informational: a Revision scaled to zero stays Ready).
+ *
+ * With an autoscaler the desired scale and the Active condition come from it (Knative's
+ * PodAutoscaler, PropagateAutoscalerStatus); without one, a routed revision runs one instance.
  */
 
 import type { KObject } from '../../apis/meta.ts';
+import type { Autoscaler, ScalingStatus } from '../../autoscaler/autoscaler.ts';
 import { livingConditionSet, type ConditionManager } from '../../controller/conditions.ts';
 import type { Reconciler } from '../../controller/controller.ts';
 import type { RevisionObservation, RevisionRuntime } from '../../runtime/runtime.ts';
@@ -12,25 +16,46 @@ import { RoutingStateLabel } from '../keys.ts';
 
 export const revisionConditionSet = livingConditionSet('ResourcesAvailable', 'ContainerHealthy');
 
-/** Until the autoscaler exists: one instance while routed (or not yet labelled), none in reserve. */
+/** Without an autoscaler: one instance while routed (or not yet labelled), none in reserve. */
 export function desiredInstances(rev: KObject): number {
-  const state = rev.metadata.labels?.[RoutingStateLabel];
-  return state === 'reserve' ? 0 : 1;
+  return isReachable(rev) ? 1 : 0;
+}
+
+/** Knative's PA reachability: only a `reserve` revision is unreachable (`pending` counts as reachable). */
+export function isReachable(rev: KObject): boolean {
+  return rev.metadata.labels?.[RoutingStateLabel] !== 'reserve';
+}
+
+export interface RevisionReconcilerDeps {
+  runtime: RevisionRuntime;
+  now: () => Date;
+  autoscaler?: Autoscaler;
 }
 
 export class RevisionReconciler implements Reconciler {
-  constructor(private readonly deps: { runtime: RevisionRuntime; now: () => Date }) {}
+  constructor(private readonly deps: RevisionReconcilerDeps) {}
 
   async reconcileKind(rev: KObject): Promise<void> {
-    const { runtime } = this.deps;
+    const { runtime, autoscaler } = this.deps;
     const ns = rev.metadata.namespace!;
     const name = rev.metadata.name!;
-    const desired = desiredInstances(rev);
-    await runtime.ensure(rev, desired);
-    applyObservation(rev.status, revisionConditionSet.manage(rev.status, this.deps.now), runtime.observe(ns, name), desired);
+    const mgr = revisionConditionSet.manage(rev.status, this.deps.now);
+    if (!autoscaler) {
+      const desired = desiredInstances(rev);
+      await runtime.ensure(rev, desired);
+      applyObservation(rev.status, mgr, runtime.observe(ns, name), desired);
+      return;
+    }
+    const before = runtime.observe(ns, name);
+    const scaling = autoscaler.track(rev, isReachable(rev), before?.actualReplicas ?? 0);
+    await runtime.ensure(rev, scaling.instances);
+    const obs = runtime.observe(ns, name);
+    applyRuntimeConditions(rev.status, mgr, obs);
+    applyScaling(rev.status, mgr, scaling);
   }
 
   async observeDeletion(namespace: string, name: string): Promise<void> {
+    this.deps.autoscaler?.forget(`${namespace}/${name}`);
     await this.deps.runtime.remove(namespace, name);
   }
 }
@@ -44,25 +69,65 @@ function applyDependent(mgr: ConditionManager, type: string, o: Obs): void {
   else if (mgr.get(type)?.status !== 'True') mgr.markUnknown(type, o.reason ?? 'Deploying', o.message ?? '');
 }
 
-export function applyObservation(status: any, mgr: ConditionManager, obs: RevisionObservation | undefined, desired: number): void {
+/** ResourcesAvailable, ContainerHealthy and container digests from the runtime. */
+function applyRuntimeConditions(status: any, mgr: ConditionManager, obs: RevisionObservation | undefined): void {
   if (!obs) {
     if (mgr.get('ResourcesAvailable')?.status !== 'True') mgr.markUnknown('ResourcesAvailable', 'Deploying', '');
     if (mgr.get('ContainerHealthy')?.status !== 'True') mgr.markUnknown('ContainerHealthy', 'Deploying', '');
-    mgr.markUnknown('Active', 'Deploying', '');
     return;
   }
   applyDependent(mgr, 'ResourcesAvailable', obs.resourcesAvailable);
   applyDependent(mgr, 'ContainerHealthy', obs.containerHealthy);
-  status.actualReplicas = obs.actualReplicas;
-  status.desiredReplicas = obs.desiredReplicas;
   if (obs.containerStatuses?.length) {
     status.containerStatuses = obs.containerStatuses.map((c) => (c.imageDigest ? { name: c.name, imageDigest: c.imageDigest } : { name: c.name }));
   }
+}
+
+/** Without an autoscaler: replicas as observed, Active from the instance counts. */
+export function applyObservation(status: any, mgr: ConditionManager, obs: RevisionObservation | undefined, desired: number): void {
+  applyRuntimeConditions(status, mgr, obs);
+  if (!obs) {
+    mgr.markUnknown('Active', 'Deploying', '');
+    return;
+  }
+  status.actualReplicas = obs.actualReplicas;
+  status.desiredReplicas = obs.desiredReplicas;
   if (obs.actualReplicas >= 1) {
     mgr.markTrue('Active');
   } else if (desired === 0 && obs.desiredReplicas === 0) {
     mgr.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
   } else {
     mgr.markUnknown('Active', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
+  }
+}
+
+/** Knative's PropagateAutoscalerStatus with the autoscaler's view of the revision. */
+export function applyScaling(status: any, mgr: ConditionManager, s: ScalingStatus): void {
+  const isFalse = (type: string) => mgr.get(type)?.status === 'False';
+  const unavailable = isFalse('ResourcesAvailable') || isFalse('ContainerHealthy');
+  status.actualReplicas = s.actualScale;
+  if (s.desiredScale !== undefined && s.desiredScale >= 0) status.desiredReplicas = s.desiredScale;
+  else delete status.desiredReplicas;
+
+  if (s.scaleTargetInitialized && !unavailable) {
+    // Initial scale reached (possibly 0 instances with initial-scale 0): the resources are there.
+    mgr.markTrue('ResourcesAvailable');
+    mgr.markTrue('ContainerHealthy');
+  }
+  if (mgr.get('ResourcesAvailable')?.status === 'True' && !s.scaleTargetInitialized) {
+    mgr.markUnknown('ResourcesAvailable', 'Deploying', '');
+  }
+
+  const a = s.active;
+  if (a.status === 'True') {
+    mgr.markTrue('Active');
+  } else if (a.status === 'False') {
+    // Scaled to zero before ever reaching initial scale: the deadline passed.
+    if (!s.scaleTargetInitialized && !unavailable) {
+      mgr.markFalse('ResourcesAvailable', 'ProgressDeadlineExceeded', 'Initial scale was never achieved');
+    }
+    mgr.markFalse('Active', a.reason, a.message);
+  } else {
+    mgr.markUnknown('Active', a.reason || 'Deploying', a.message);
   }
 }

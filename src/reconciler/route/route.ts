@@ -1,15 +1,23 @@
 /**
  * Route reconciler (knative pkg/reconciler/route): resolves traffic, publishes the routing table
  * to the gateway (our stand-in for the Ingress, programmed synchronously, so IngressReady follows
- * directly), fills in url/address/traffic, and runs the labeler.
+ * directly), fills in url/address/traffic, and runs the labeler. With a rollout duration (Route
+ * annotation serving.knative.dev/rollout-duration, else the network config's rollout-duration) a
+ * new latest revision gets its traffic gradually (rollout.ts); the rollout state lives in the
+ * Route's status.annotations because the metadata annotations are the Service's to set.
  */
 
 import type { KObject } from '../../apis/meta.ts';
+import { parseGoDuration } from '../../apis/serving/k8s-strings.ts';
+import type { ConfigSection } from '../../config/config.ts';
+import type { NetworkConfig } from '../../config/network.ts';
 import { livingConditionSet } from '../../controller/conditions.ts';
-import type { Reconciler } from '../../controller/controller.ts';
-import type { Informer } from '../../controller/informer.ts';
-import { VisibilityLabel } from '../keys.ts';
+import { requeueAfter, type Reconciler, type ReconcileResult } from '../../controller/controller.ts';
+import { RolloutDurationAnnotations, VisibilityLabel } from '../keys.ts';
 import { clearRoutingMeta, syncRoutingMeta, type LabelerDeps } from './labeler.ts';
+import {
+  buildRollout, configurationRollout, isRolloutDone, observeReady, parseRollout, RolloutAnnotation, serializeRollout, stepRollout, type Rollout,
+} from './rollout.ts';
 import type { RouteTable, RouteTableSink } from './route-table.ts';
 import { buildTrafficConfiguration, markBadTrafficTarget, type RevisionTarget, type TrafficConfig } from './traffic.ts';
 
@@ -18,6 +26,16 @@ export const routeConditionSet = livingConditionSet('AllTrafficAssigned', 'Ingre
 export interface RouteReconcilerDeps extends LabelerDeps {
   sink: RouteTableSink;
   domain: string;
+  /** Supplies the default rollout duration; absent = 0 (only Routes that ask roll out gradually). */
+  networkConfig?: ConfigSection<NetworkConfig>;
+}
+
+/** Route.RolloutDuration(): the annotation in whole seconds, 0 when absent or unparsable. */
+export function rolloutDurationSecs(route: KObject): number {
+  const annotations = route.metadata.annotations ?? {};
+  const v = RolloutDurationAnnotations.map((k) => annotations[k]).find((x) => x !== undefined && x !== '');
+  const ns = v === undefined ? undefined : parseGoDuration(v);
+  return ns === undefined ? 0 : Math.trunc(ns / 1e9);
 }
 
 export function isClusterLocal(route: KObject): boolean {
@@ -37,7 +55,7 @@ export function routeHost(route: KObject, domain: string, tag = ''): string {
 export class RouteReconciler implements Reconciler {
   constructor(private readonly deps: RouteReconcilerDeps) {}
 
-  async reconcileKind(route: KObject): Promise<void> {
+  async reconcileKind(route: KObject): Promise<ReconcileResult | void> {
     const { deps } = this;
     const status = route.status;
     const mgr = routeConditionSet.manage(status, deps.now);
@@ -52,20 +70,47 @@ export class RouteReconciler implements Reconciler {
     });
     status.url = `http://${routeHost(route, deps.domain)}`;
 
+    let result: ReconcileResult | undefined;
     if (cfg.error) {
       markBadTrafficTarget(mgr, cfg.error);
     } else {
-      const traffic = statusTraffic(route, cfg, deps.domain);
+      const { rollout, nextStepTime } = this.rollout(route, cfg);
+      const inProgress = !isRolloutDone(rollout);
+      const traffic = statusTraffic(route, cfg, deps.domain, inProgress ? rollout : undefined);
       if (traffic.length) status.traffic = traffic; else delete status.traffic;
       mgr.markTrue('AllTrafficAssigned');
       status.address = { url: `http://${clusterLocalHost(route.metadata.name!, ns)}` };
       mgr.markTrueWithReason('CertificateProvisioned', 'TLSNotEnabled', 'external-domain-tls is not enabled');
-      deps.sink.update(`${ns}/${route.metadata.name}`, routeTable(route, cfg, deps.domain));
-      mgr.markTrue('IngressReady');
+      deps.sink.update(`${ns}/${route.metadata.name}`, routeTable(route, cfg, deps.domain, rollout));
+      status.annotations = { ...status.annotations, [RolloutAnnotation]: serializeRollout(rollout) };
+      if (inProgress) {
+        mgr.markUnknown('IngressReady', 'RolloutInProgress', 'A gradual rollout of the latest revision(s) is in progress.');
+      } else {
+        mgr.markTrue('IngressReady');
+      }
+      if (nextStepTime > 0) result = requeueAfter(Math.max(0, nextStepTime - deps.now().getTime()));
     }
 
     const ready = mgr.get('Ready')?.status;
     await syncRoutingMeta(deps, route, ready === 'True' || ready === 'False');
+    return result;
+  }
+
+  /**
+   * reconcileRollout: the split to program now. Without a rollout duration that is the target
+   * split itself (still recorded, so a later rollout has a starting point). The table is programmed
+   * in this same reconcile, so a rollout that has just started is timed right away (ObserveReady).
+   */
+  private rollout(route: KObject, cfg: TrafficConfig): { rollout: Rollout; nextStepTime: number } {
+    const goal = buildRollout(cfg.groups!);
+    const durationSecs = rolloutDurationSecs(route) || (this.deps.networkConfig?.get().rolloutDurationSecs ?? 0);
+    if (durationSecs <= 0) return { rollout: goal, nextStepTime: 0 };
+    const now = this.deps.now().getTime();
+    const prev = parseRollout(route.status?.annotations?.[RolloutAnnotation]);
+    const { rollout } = stepRollout(goal, prev, now);
+    observeReady(rollout, now, durationSecs);
+    const times = (rollout.configurations ?? []).map((c) => c.stepParams.nextStepTime ?? 0).filter((t) => t > 0);
+    return { rollout, nextStepTime: times.length ? Math.min(...times) : 0 };
   }
 
   async observeDeletion(namespace: string, name: string): Promise<void> {
@@ -74,19 +119,26 @@ export class RouteReconciler implements Reconciler {
   }
 }
 
-function statusTraffic(route: KObject, cfg: TrafficConfig, domain: string): any[] {
-  return (cfg.revisionTargets ?? []).map((t) => {
-    const e: any = {};
-    if (t.tag) e.tag = t.tag;
-    e.revisionName = t.revisionName;
-    if (t.latestRevision !== undefined) e.latestRevision = t.latestRevision;
-    e.percent = t.percent;
-    if (t.tag) e.url = `http://${routeHost(route, domain, t.tag)}`;
-    return e;
-  });
+/** The revisions a target's traffic goes to now: the rollout's split for a latest-revision target being rolled out. */
+function rolloutSplit(t: RevisionTarget, tag: string, rollout: Rollout | undefined): { revisionName: string; percent: number }[] {
+  const c = rollout && t.latestRevision === true && t.configurationName ? configurationRollout(rollout, tag, t.configurationName) : undefined;
+  return c?.revisions ?? [{ revisionName: t.revisionName, percent: t.percent }];
 }
 
-export function routeTable(route: KObject, cfg: TrafficConfig, domain: string): RouteTable {
+/** status.traffic: the targets at revision level; during a rollout, one entry per revision of the split. */
+function statusTraffic(route: KObject, cfg: TrafficConfig, domain: string, rollout: Rollout | undefined): any[] {
+  return (cfg.revisionTargets ?? []).flatMap((t) => rolloutSplit(t, t.tag ?? '', rollout).map((r) => {
+    const e: any = {};
+    if (t.tag) e.tag = t.tag;
+    e.revisionName = r.revisionName;
+    if (t.latestRevision !== undefined) e.latestRevision = t.latestRevision;
+    e.percent = r.percent;
+    if (t.tag) e.url = `http://${routeHost(route, domain, t.tag)}`;
+    return e;
+  }));
+}
+
+export function routeTable(route: KObject, cfg: TrafficConfig, domain: string, rollout?: Rollout): RouteTable {
   const ns = route.metadata.namespace!;
   const local = isClusterLocal(route);
   const groups = [...(cfg.groups ?? new Map<string, RevisionTarget[]>())].map(([tag, targets]) => {
@@ -96,7 +148,8 @@ export function routeTable(route: KObject, cfg: TrafficConfig, domain: string): 
     return {
       tag,
       hosts,
-      splits: targets.filter((t) => t.percent > 0).map((t) => ({ revisionName: t.revisionName, percent: t.percent })),
+      splits: targets.filter((t) => t.percent > 0).flatMap((t) => rolloutSplit(t, tag, rollout))
+        .filter((sp) => sp.percent > 0).map((sp) => ({ revisionName: sp.revisionName, percent: sp.percent })),
     };
   });
   return { namespace: ns, route: route.metadata.name!, visibility: local ? 'ClusterLocal' : 'ExternalIP', groups };
