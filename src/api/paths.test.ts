@@ -41,11 +41,16 @@ test('unknown group, version, resource or shape is not a resource path', () => {
     '/apis/serving.knative.dev/v1/services/hello',
     '/apis/serving.knative.dev/v1/namespaces/default/services/hello/scale',
     '/api/v1/namespaces/default/events/e/status',
-    '/api/v1/namespaces/default/services',
+    '/api/v1/namespaces/default/configmaps',
     '/api/v2/namespaces',
     '/apis/serving.knative.dev/v1',
     '/foo',
   ]) {
     assert.equal(parseResourcePath(p), undefined, p);
   }
+});
+
+test('core v1 services are the compatibility Services, not Knative ones', () => {
+  const p = parseResourcePath('/api/v1/namespaces/istio-system/services/istio-ingressgateway/status');
+  assert.deepEqual([p?.type.group, p?.type.kind, p?.namespace, p?.name, p?.subresource], ['', 'Service', 'istio-system', 'istio-ingressgateway', 'status']);
 });

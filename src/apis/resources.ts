@@ -81,8 +81,24 @@ export const EventType: ResourceType = {
   ],
 };
 
+/**
+ * Core v1 Service: only the compatibility objects (istio-ingressgateway, kourier) whose load balancer
+ * address scripts read to find the gateway. `kubectl get services` means these, as in Kubernetes.
+ */
+export const CoreServiceType: ResourceType = {
+  group: '', versions: ['v1'], storageVersion: 'v1', kind: 'Service', listKind: 'ServiceList',
+  plural: 'services', singular: 'service', shortNames: ['svc'], categories: ['all'], namespaced: true,
+  hasStatus: true,
+  printerColumns: [
+    { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+    { name: 'Cluster-IP', type: 'string', jsonPath: '.spec.clusterIP' },
+    { name: 'External-IP', type: 'string', jsonPath: '.status.loadBalancer.ingress[*].ip' },
+    { name: 'Port(s)', type: 'string', jsonPath: '.spec.ports[*].port' },
+  ],
+};
+
 export const SERVING_TYPES: ResourceType[] = [ServiceType, ConfigurationType, RevisionType, RouteType];
-export const CORE_TYPES: ResourceType[] = [NamespaceType, EventType];
+export const CORE_TYPES: ResourceType[] = [NamespaceType, EventType, CoreServiceType];
 export const ALL_TYPES: ResourceType[] = [...SERVING_TYPES, ...CORE_TYPES];
 
 export function findType(group: string, plural: string): ResourceType | undefined {

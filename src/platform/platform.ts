@@ -1,12 +1,15 @@
 /**
- * The whole of ksrv in one process: store → registry → controllers → runtime, and the
- * Kubernetes-compatible API server in front. `ksrv up` and the end-to-end tests start it here.
+ * The whole of ksrv in one process: store → registry → controllers → runtime, the gateway that
+ * routes requests to revision instances, and the Kubernetes-compatible API server in front. `ksrv up` and the end-to-end tests start it here.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/server.ts';
+import { ensureCompatServices } from '../gateway/compat-services.ts';
+import { Gateway } from '../gateway/gateway.ts';
+import type { GatewayMetrics } from '../gateway/metrics.ts';
 import { Registry } from '../registry/registry.ts';
 import { startControllers } from '../reconciler/index.ts';
 import { ImageStore } from '../runtime/image/image-store.ts';
@@ -29,11 +32,17 @@ export interface PlatformOptions {
   store?: 'sqlite' | 'memory';
   /** 'process' runs revisions from OCI images as sandboxed processes; 'simulated' only pretends (tests). */
   runtime?: 'process' | 'simulated';
+  /** Knative-Serving-Tag header routing (default on). */
+  tagHeaderRouting?: boolean;
   logger?: Logger;
 }
 
 export interface Platform {
   apiUrl: string;
+  /** http://host:port of the gateway; its Prometheus metrics are at `${gatewayUrl}/metrics`. */
+  gatewayUrl: string;
+  /** Data-path metrics (in-flight, request counts, latency per revision) for the autoscaler. */
+  gatewayMetrics: GatewayMetrics;
   kubeconfigPath: string;
   token: string;
   registry: Registry;
@@ -66,18 +75,28 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     await registry.ensureNamespace('default');
 
     let runtime: RevisionRuntime;
+    let processRuntime: ProcessRuntime | undefined;
     if (opts.runtime === 'simulated') {
       runtime = new SimulatedRuntime();
     } else {
       const images = ImageStore.open(dataDir);
       cleanups.push(() => images.close());
-      const processRuntime = new ProcessRuntime({ dataDir, images, logger: logger.child({ component: 'runtime' }) });
+      processRuntime = new ProcessRuntime({ dataDir, images, logger: logger.child({ component: 'runtime' }) });
       await processRuntime.cleanupOrphans();
       runtime = processRuntime;
     }
     cleanups.push(() => runtime.close());
 
-    const controllers = startControllers({ client: registry, runtime, domain: opts.domain, logger: logger.child({ component: 'controller' }) });
+    const gateway = new Gateway({ endpoints: processRuntime, tagHeaderRouting: opts.tagHeaderRouting, logger: logger.child({ component: 'gateway' }) });
+    const gatewayAddress = await gateway.listen(opts.gateway.host, opts.gateway.port);
+    cleanups.push(() => gateway.close());
+    await gateway.watchRevisions(registry);
+    await ensureCompatServices(registry, (ns) => registry.ensureNamespace(ns), opts.gateway.host, gatewayAddress.port);
+    const gatewayUrl = `http://${formatHostPort({ host: opts.gateway.host, port: gatewayAddress.port })}`;
+
+    const controllers = startControllers({
+      client: registry, runtime, domain: opts.domain, logger: logger.child({ component: 'controller' }), routeTable: gateway.table,
+    });
     cleanups.push(() => controllers.stop());
 
     const api = createApiServer({ client: registry, token: creds.token, tls: { key: creds.key, cert: creds.cert }, logger: logger.child({ component: 'api' }) });
@@ -88,7 +107,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, { server: apiUrl, caCert: creds.caCert, token: creds.token });
 
-    return { apiUrl, kubeconfigPath, token: creds.token, registry, store, idle: () => controllers.idle(), stop };
+    return {
+      apiUrl, gatewayUrl, gatewayMetrics: gateway.metrics, kubeconfigPath, token: creds.token, registry, store, idle: () => controllers.idle(), stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -33,6 +33,8 @@ export class Ksrv {
   readonly cacheDir: string;
   child: ChildProcess | undefined;
   kubeconfig = '';
+  /** http://host:port of the gateway, from the banner. */
+  gatewayUrl = '';
   output = '';
   readonly #ownsDataDir: boolean;
 
@@ -44,7 +46,9 @@ export class Ksrv {
 
   /** Starts `ksrv up` and resolves once it printed its KUBECONFIG line. */
   async start(extraArgs: string[] = []): Promise<void> {
-    const child = spawn(KSRV, ['up', '--data-dir', this.dataDir, '--api-address', '127.0.0.1:0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A free gateway port unless the test asks for one, so parallel runs do not collide on 8080.
+    const gatewayArgs = extraArgs.includes('--gateway-address') ? [] : ['--gateway-address', '127.0.0.1:0'];
+    const child = spawn(KSRV, ['up', '--data-dir', this.dataDir, '--api-address', '127.0.0.1:0', ...gatewayArgs, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     await new Promise<void>((resolveStart, reject) => {
@@ -52,7 +56,12 @@ export class Ksrv {
       const onData = (d: Buffer) => {
         this.output += d;
         const m = /export KUBECONFIG=(\S+)/.exec(this.output);
-        if (m) { clearTimeout(timer); this.kubeconfig = m[1]!; resolveStart(); }
+        if (m) {
+          clearTimeout(timer);
+          this.kubeconfig = m[1]!;
+          this.gatewayUrl = /gateway:\s+(http:\/\/\S+)/.exec(this.output)?.[1] ?? '';
+          resolveStart();
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', (d) => { this.output += d; });

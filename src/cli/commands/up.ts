@@ -15,6 +15,7 @@ interface UpFlags {
   store: 'sqlite' | 'memory';
   runtime: 'process' | 'simulated';
   logLevel: string;
+  tagHeaderRouting: boolean;
 }
 
 export function upCommand(): Command {
@@ -26,6 +27,7 @@ export function upCommand(): Command {
     .option('--domain <domain>', 'domain of route URLs: http://{route}.{namespace}.{domain}', 'example.com')
     .addOption(new Option('--store <kind>', 'object store backend').choices(['sqlite', 'memory']).default('sqlite'))
     .addOption(new Option('--runtime <kind>', 'how revisions run: sandboxed processes from OCI images, or simulated (always ready; for tests)').choices(['process', 'simulated']).default('process'))
+    .option('--no-tag-header-routing', 'ignore the Knative-Serving-Tag request header (on by default)')
     .addOption(new Option('--log-level <level>', 'log level of DATA_DIR/ksrv.log').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .action(async (flags: UpFlags) => { await up(flags); });
 }
@@ -42,12 +44,13 @@ async function up(flags: UpFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination({ dest: logFile, sync: false, mkdir: true }));
 
   const started = Date.now();
-  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, logger });
-  logger.info({ api: platform.apiUrl, dataDir }, 'ksrv started');
+  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, tagHeaderRouting: flags.tagHeaderRouting, logger });
+  logger.info({ api: platform.apiUrl, gateway: platform.gatewayUrl, dataDir }, 'ksrv started');
 
   process.stdout.write([
     `ksrv is up (${Date.now() - started} ms)`,
     `  API server:  ${platform.apiUrl}`,
+    `  gateway:     ${platform.gatewayUrl} (metrics: ${platform.gatewayUrl}/metrics)`,
     `  data dir:    ${dataDir} (store: ${flags.store}, runtime: ${flags.runtime})`,
     `  domain:      ${flags.domain}`,
     `  logs:        ${logFile}`,

@@ -1,0 +1,259 @@
+/**
+ * The gateway: one cleartext port serving HTTP/1.1 (keep-alive, WebSocket upgrades) and
+ * prior-knowledge h2c, routing by Host through the RoutingTable to a revision (smooth weighted
+ * round-robin), then to its least-loaded instance. Revision settings come from a Revision informer.
+ *
+ * The gateway's own pages answer only on hosts no route can have (IP literals, localhost):
+ * `GET http://<gateway-address>/metrics` is the Prometheus endpoint.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { RevisionType } from '../apis/resources.ts';
+import type { Client } from '../client/client.ts';
+import { Informer } from '../controller/informer.ts';
+import { type EndpointSource, revisionSettings, RevisionBackends, type RevisionBackend } from './backends.ts';
+import { Exchange, type InboundRequest, type InboundResponse } from './exchange.ts';
+import { clientAddress, upstreamHeaders } from './forwarding-headers.ts';
+import { hostKey, isGatewayOwnHost } from './host.ts';
+import { type GatewayMetrics, PrometheusExporter } from './metrics.ts';
+import { RoutingTable } from './routing-table.ts';
+import { rejectUpgrade, spliceUpgrade } from './websocket.ts';
+
+/**
+ * Called when the chosen revision has no ready instance. Resolve true once it has one (the gateway
+ * then proxies the request), false to answer 503. The activator (scale from zero) plugs in here.
+ */
+export type NoReadyInstanceHook = (backend: RevisionBackend, req: InboundRequest) => boolean | Promise<boolean>;
+
+export const answer503: NoReadyInstanceHook = () => false;
+
+export interface GatewayOptions {
+  /** Ready instances per revision (the process runtime). */
+  endpoints?: EndpointSource;
+  /** Knative-Serving-Tag header routing on a route's main hosts (default on). */
+  tagHeaderRouting?: boolean;
+  noReadyInstance?: NoReadyInstanceHook;
+  /** Largest request head accepted; larger gets 431 (default 32 KiB). */
+  maxHeaderBytes?: number;
+  /** Time a client has to send a complete request head; slower gets 408 (default 15 s). */
+  headersTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this (default 65 s). */
+  keepAliveTimeoutMs?: number;
+  /** Accept prior-knowledge h2c on the same port (default true). */
+  h2c?: boolean;
+  connectionsPerInstance?: number;
+  logger?: Logger;
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+export class Gateway {
+  readonly backends: RevisionBackends;
+  readonly table: RoutingTable;
+  readonly metrics: GatewayMetrics;
+  private readonly exporter: PrometheusExporter;
+  private readonly http1: HttpServer;
+  private readonly http2: Http2Server;
+  private readonly listener: NetServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly tagHeaderRouting: boolean;
+  private readonly noReadyInstance: NoReadyInstanceHook;
+  private readonly acceptH2c: boolean;
+  private informer: Informer | undefined;
+
+  constructor(private readonly opts: GatewayOptions = {}) {
+    this.backends = new RevisionBackends(opts.endpoints, { connectionsPerInstance: opts.connectionsPerInstance });
+    this.table = new RoutingTable(this.backends);
+    this.metrics = this.backends;
+    this.exporter = new PrometheusExporter(this.backends);
+    this.tagHeaderRouting = opts.tagHeaderRouting ?? true;
+    this.noReadyInstance = opts.noReadyInstance ?? answer503;
+    this.acceptH2c = opts.h2c ?? true;
+    const maxHeaderSize = opts.maxHeaderBytes ?? 32 * 1024;
+    this.http1 = createHttpServer({
+      maxHeaderSize,
+      headersTimeout: opts.headersTimeoutMs ?? 15_000,
+      // Bodies may take as long as the revision's timeoutSeconds allows; the exchange enforces it.
+      requestTimeout: 0,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 65_000,
+      connectionsCheckingInterval: 1_000,
+      noDelay: true,
+    }, this.handle);
+    this.http1.on('upgrade', this.handleUpgrade);
+    // The HTTP/1 server never listens itself (it gets sockets from the sniffing listener); its
+    // 'listening' event is what starts the periodic headersTimeout check (slowloris → 408).
+    this.http1.emit('listening');
+    this.http2 = createH2Server({ maxHeaderListPairs: 256, settings: { maxHeaderListSize: maxHeaderSize } }, this.handle);
+    this.http2.on('sessionError', () => undefined);
+    this.listener = createNetServer({ noDelay: true }, this.onConnection);
+  }
+
+  /** Feeds revision settings (h2c port, timeouts) from a Revision informer. */
+  watchRevisions(client: Client): Promise<void> {
+    const informer = new Informer(client, RevisionType, this.opts.logger);
+    const apply = (r: any) => this.backends.setSettings(r.metadata.namespace ?? 'default', r.metadata.name, revisionSettings(r));
+    informer.addEventHandler({
+      onAdd: apply,
+      onUpdate: (_old, r) => apply(r),
+      onDelete: (r) => this.backends.forget(r.metadata.namespace ?? 'default', r.metadata.name!),
+    });
+    this.informer = informer;
+    return informer.start();
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => { this.listener.off('error', reject); resolve(); });
+    });
+    return this.listener.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    this.informer?.stop();
+    await new Promise<void>((resolve) => {
+      this.listener.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+    this.http1.close();
+    this.http2.close();
+    await this.backends.close();
+  }
+
+  // ---- connections --------------------------------------------------------------------------
+
+  private readonly onConnection = (socket: Socket): void => {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    // Sockets handed over with emit('connection') do not get the servers' noDelay.
+    socket.setNoDelay(true);
+    if (!this.acceptH2c) {
+      this.http1.emit('connection', socket);
+      return;
+    }
+    socket.on('error', ignore);
+    let seen: Buffer | undefined;
+    const onData = (chunk: Buffer) => {
+      seen = seen ? Buffer.concat([seen, chunk]) : chunk;
+      const n = Math.min(seen.length, H2_PREFACE.length);
+      const h2 = seen.compare(H2_PREFACE, 0, n, 0, n) === 0;
+      if (h2 && seen.length < H2_PREFACE.length) return; // a prefix of the preface so far
+      socket.off('data', onData);
+      socket.pause();
+      if (h2) {
+        // The HTTP/2 session picks up the bytes already read (socket.readableLength) itself.
+        socket.unshift(seen);
+        this.http2.emit('connection', socket);
+        return;
+      }
+      // The HTTP/1 server reads the socket's handle natively from here on (fast path); the bytes
+      // already read go to it through its 'data' listener, which parses them like any read.
+      this.http1.emit('connection', socket);
+      socket.emit('data', seen);
+      socket.resume();
+    };
+    socket.on('data', onData);
+  };
+
+  // ---- requests -----------------------------------------------------------------------------
+
+  private readonly handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+    const host = (req.headers.host ?? req.headers[':authority']) as string | undefined;
+    const key = hostKey(host);
+    const route = this.table.lookup(key);
+    if (route === undefined) {
+      this.ownPage(key, req, res);
+      return;
+    }
+    let group = route.group;
+    if (route.tags !== undefined && this.tagHeaderRouting) {
+      const tag = req.headers['knative-serving-tag'];
+      if (typeof tag === 'string') group = route.tags.get(tag) ?? group;
+    }
+    const backend = group.pick();
+    if (backend === undefined) {
+      plain(res, 503, `route ${group.namespace}/${group.route} has no traffic target\n`);
+      return;
+    }
+    if (backend.instances.length === 0) {
+      this.waitForInstance(backend, req, res, host!);
+      return;
+    }
+    this.forward(backend, req, res, host!);
+  };
+
+  private forward(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string): void {
+    const instance = backend.pick();
+    if (!instance) {
+      this.waitForInstance(backend, req, res, host);
+      return;
+    }
+    const startedAt = performance.now();
+    const headers = upstreamHeaders(req.rawHeaders, host, clientAddress(req.socket.remoteAddress));
+    new Exchange(req, res, backend, instance, headers, hasBody(req), startedAt).start();
+  }
+
+  private waitForInstance(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string): void {
+    const unavailable = () => plain(res, 503, `no ready instance of revision ${backend.namespace}/${backend.name}\n`);
+    const verdict = this.noReadyInstance(backend, req);
+    if (verdict === false) return unavailable();
+    if (verdict === true) return backend.instances.length ? this.forward(backend, req, res, host) : unavailable();
+    verdict.then((ok) => (ok && backend.instances.length ? this.forward(backend, req, res, host) : unavailable()), unavailable);
+  }
+
+  private readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', ignore);
+    const host = req.headers.host;
+    const route = this.table.lookup(hostKey(host));
+    if (!route) {
+      rejectUpgrade(socket, 404, unknownHostBody(host));
+      return;
+    }
+    let group = route.group;
+    if (route.tags !== undefined && this.tagHeaderRouting) {
+      const tag = req.headers['knative-serving-tag'];
+      if (typeof tag === 'string') group = route.tags.get(tag) ?? group;
+    }
+    const backend = group.pick();
+    if (!backend) {
+      rejectUpgrade(socket, 503, `route ${group.namespace}/${group.route} has no traffic target\n`);
+      return;
+    }
+    spliceUpgrade(req, socket, head, backend, host!, clientAddress(req.socket.remoteAddress));
+  };
+
+  private ownPage(key: string, req: InboundRequest, res: InboundResponse): void {
+    if (isGatewayOwnHost(key) && req.url === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      this.exporter.render().then((text) => {
+        res.writeHead(200, { 'content-type': this.exporter.contentType });
+        res.end(req.method === 'HEAD' ? '' : text);
+      }, (err: Error) => plain(res, 500, `${err.message}\n`));
+      return;
+    }
+    plain(res, 404, unknownHostBody(req.headers.host ?? (req.headers[':authority'] as string | undefined)));
+  }
+}
+
+function unknownHostBody(host: string | undefined): string {
+  return host ? `no route for host "${host}" (ksrv gateway)\n` : 'no Host header: the ksrv gateway routes by Host\n';
+}
+
+function hasBody(req: InboundRequest): boolean {
+  if (req.httpVersionMajor === 2) return !(req as Http2ServerRequest).stream.endAfterHeaders;
+  const h = req.headers;
+  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+}
+
+function plain(res: InboundResponse, status: number, body: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function ignore(): void {}
