@@ -59,7 +59,8 @@ export class Gateway {
   private readonly http2: Http2Server;
   private readonly listener: NetServer;
   private readonly sockets = new Set<Socket>();
-  private readonly tagHeaderRouting: boolean;
+  /** Whether `Knative-Serving-Tag` selects a tag on a route's main host; may change at run time (config reload). */
+  tagHeaderRouting: boolean;
   private readonly noReadyInstance: NoReadyInstanceHook;
   private readonly acceptH2c: boolean;
   private informer: Informer | undefined;

@@ -7,6 +7,11 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/server.ts';
+import { ConfigSection, configPath, readRawConfig, watchConfigFile } from '../config/config.ts';
+import { parseFeaturesConfig } from '../config/features.ts';
+import { parseGcConfig } from '../config/gc.ts';
+import { parseNetworkConfig } from '../config/network.ts';
+import { startDashboard } from '../dashboard/server.ts';
 import { ensureCompatServices } from '../gateway/compat-services.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import type { GatewayMetrics } from '../gateway/metrics.ts';
@@ -32,8 +37,10 @@ export interface PlatformOptions {
   store?: 'sqlite' | 'memory';
   /** 'process' runs revisions from OCI images as sandboxed processes; 'simulated' only pretends (tests). */
   runtime?: 'process' | 'simulated';
-  /** Knative-Serving-Tag header routing (default on). */
+  /** `false` turns Knative-Serving-Tag header routing off whatever the config file says. */
   tagHeaderRouting?: boolean;
+  /** Where the dashboard listens; undefined: no dashboard. */
+  dashboard?: HostPort;
   logger?: Logger;
 }
 
@@ -44,6 +51,9 @@ export interface Platform {
   /** Data-path metrics (in-flight, request counts, latency per revision) for the autoscaler. */
   gatewayMetrics: GatewayMetrics;
   kubeconfigPath: string;
+  /** The dashboard's URL, token in the fragment (print it, do not log it). */
+  dashboardUrl?: string;
+  configPath: string;
   token: string;
   registry: Registry;
   store: Store;
@@ -67,6 +77,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   try {
     const creds = loadOrCreateCredentials(dataDir, opts.api.host);
+    const config = loadConfig(dataDir, logger);
+    cleanups.push(() => config.watcher.close());
     const store = await openStore(opts.store ?? 'sqlite', dataDir);
     cleanups.push(() => store.close());
 
@@ -87,7 +99,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     }
     cleanups.push(() => runtime.close());
 
-    const gateway = new Gateway({ endpoints: processRuntime, tagHeaderRouting: opts.tagHeaderRouting, logger: logger.child({ component: 'gateway' }) });
+    const tagHeaderRouting = () => opts.tagHeaderRouting !== false && config.features.get().tagHeaderBasedRouting === 'Enabled';
+    const gateway = new Gateway({ endpoints: processRuntime, tagHeaderRouting: tagHeaderRouting(), logger: logger.child({ component: 'gateway' }) });
+    config.features.onChange(() => { gateway.tagHeaderRouting = tagHeaderRouting(); });
     const gatewayAddress = await gateway.listen(opts.gateway.host, opts.gateway.port);
     cleanups.push(() => gateway.close());
     await gateway.watchRevisions(registry);
@@ -96,6 +110,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     const controllers = startControllers({
       client: registry, runtime, domain: opts.domain, logger: logger.child({ component: 'controller' }), routeTable: gateway.table,
+      gcConfig: config.gc, networkConfig: config.network,
     });
     cleanups.push(() => controllers.stop());
 
@@ -103,15 +118,39 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const { port } = await api.listen(opts.api.host, opts.api.port);
     cleanups.push(() => api.close());
 
+    let dashboardUrl: string | undefined;
+    if (opts.dashboard) {
+      const dashboard = await startDashboard({
+        client: registry, metrics: gateway.metrics, token: creds.token, host: opts.dashboard.host, port: opts.dashboard.port,
+        logger: logger.child({ component: 'dashboard' }),
+      });
+      cleanups.push(() => dashboard.close());
+      dashboardUrl = dashboard.url;
+    }
+
     const apiUrl = `https://${formatHostPort({ host: opts.api.host, port })}`;
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, { server: apiUrl, caCert: creds.caCert, token: creds.token });
 
     return {
-      apiUrl, gatewayUrl, gatewayMetrics: gateway.metrics, kubeconfigPath, token: creds.token, registry, store, idle: () => controllers.idle(), stop,
+      apiUrl, gatewayUrl, gatewayMetrics: gateway.metrics, kubeconfigPath, dashboardUrl, configPath: config.path, token: creds.token,
+      registry, store, idle: () => controllers.idle(), stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The config file's sections, kept current while ksrv runs. A file that does not validate stops the start. */
+function loadConfig(dataDir: string, logger: Logger) {
+  const path = configPath(dataDir);
+  const raw = readRawConfig(path);
+  const sections = {
+    gc: new ConfigSection('gc', parseGcConfig, raw.gc),
+    network: new ConfigSection('network', parseNetworkConfig, raw.network),
+    features: new ConfigSection('features', parseFeaturesConfig, raw.features),
+  };
+  const watcher = watchConfigFile(path, Object.values(sections), (err) => logger.warn({ err: err.message }, `${path} not applied`));
+  return { ...sections, path, watcher };
 }

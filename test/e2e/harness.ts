@@ -35,6 +35,8 @@ export class Ksrv {
   kubeconfig = '';
   /** http://host:port of the gateway, from the banner. */
   gatewayUrl = '';
+  /** With the token in its fragment. */
+  dashboardUrl = '';
   output = '';
   readonly #ownsDataDir: boolean;
 
@@ -46,9 +48,11 @@ export class Ksrv {
 
   /** Starts `ksrv up` and resolves once it printed its KUBECONFIG line. */
   async start(extraArgs: string[] = []): Promise<void> {
-    // A free gateway port unless the test asks for one, so parallel runs do not collide on 8080.
-    const gatewayArgs = extraArgs.includes('--gateway-address') ? [] : ['--gateway-address', '127.0.0.1:0'];
-    const child = spawn(KSRV, ['up', '--data-dir', this.dataDir, '--api-address', '127.0.0.1:0', ...gatewayArgs, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Free ports unless the test asks for some, so parallel runs do not collide on 8080/8090.
+    const freePort = (flag: string) => (extraArgs.includes(flag) ? [] : [flag, '127.0.0.1:0']);
+    const args = ['up', '--data-dir', this.dataDir, '--api-address', '127.0.0.1:0',
+      ...freePort('--gateway-address'), ...freePort('--dashboard-address'), ...extraArgs];
+    const child = spawn(KSRV, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     await new Promise<void>((resolveStart, reject) => {
@@ -60,6 +64,7 @@ export class Ksrv {
           clearTimeout(timer);
           this.kubeconfig = m[1]!;
           this.gatewayUrl = /gateway:\s+(http:\/\/\S+)/.exec(this.output)?.[1] ?? '';
+          this.dashboardUrl = /dashboard:\s+(http:\/\/\S+)/.exec(this.output)?.[1] ?? '';
           resolveStart();
         }
       };

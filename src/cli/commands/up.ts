@@ -11,6 +11,8 @@ interface UpFlags {
   dataDir: string;
   apiAddress: string;
   gatewayAddress: string;
+  dashboardAddress: string;
+  dashboard: boolean;
   domain: string;
   store: 'sqlite' | 'memory';
   runtime: 'process' | 'simulated';
@@ -24,6 +26,8 @@ export function upCommand(): Command {
     .option('--data-dir <dir>', 'where ksrv keeps its state, credentials and kubeconfig', join(homedir(), '.ksrv'))
     .option('--api-address <host:port>', 'address of the Kubernetes-compatible API (HTTPS)', '127.0.0.1:6443')
     .option('--gateway-address <host:port>', 'address of the HTTP gateway that serves the revisions', '127.0.0.1:8080')
+    .option('--dashboard-address <host:port>', 'address of the web dashboard', '127.0.0.1:8090')
+    .option('--no-dashboard', 'do not serve the web dashboard')
     .option('--domain <domain>', 'domain of route URLs: http://{route}.{namespace}.{domain}', 'example.com')
     .addOption(new Option('--store <kind>', 'object store backend').choices(['sqlite', 'memory']).default('sqlite'))
     .addOption(new Option('--runtime <kind>', 'how revisions run: sandboxed processes from OCI images, or simulated (always ready; for tests)').choices(['process', 'simulated']).default('process'))
@@ -35,6 +39,7 @@ export function upCommand(): Command {
 async function up(flags: UpFlags): Promise<void> {
   const api = parseHostPort(flags.apiAddress, '--api-address');
   const gateway = parseHostPort(flags.gatewayAddress, '--gateway-address');
+  const dashboard = flags.dashboard ? parseHostPort(flags.dashboardAddress, '--dashboard-address') : undefined;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(flags.domain)) {
     throw new Error(`--domain: "${flags.domain}" is not a valid DNS domain`);
   }
@@ -44,13 +49,15 @@ async function up(flags: UpFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination({ dest: logFile, sync: false, mkdir: true }));
 
   const started = Date.now();
-  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, tagHeaderRouting: flags.tagHeaderRouting, logger });
+  const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, tagHeaderRouting: flags.tagHeaderRouting, dashboard, logger });
   logger.info({ api: platform.apiUrl, gateway: platform.gatewayUrl, dataDir }, 'ksrv started');
 
   process.stdout.write([
     `ksrv is up (${Date.now() - started} ms)`,
     `  API server:  ${platform.apiUrl}`,
     `  gateway:     ${platform.gatewayUrl} (metrics: ${platform.gatewayUrl}/metrics)`,
+    ...(platform.dashboardUrl ? [`  dashboard:   ${platform.dashboardUrl}`] : []),
+    `  config:      ${platform.configPath}`,
     `  data dir:    ${dataDir} (store: ${flags.store}, runtime: ${flags.runtime})`,
     `  domain:      ${flags.domain}`,
     `  logs:        ${logFile}`,
