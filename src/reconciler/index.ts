@@ -112,11 +112,13 @@ export function startControllers(deps: ControllerDeps): RunningControllers {
   });
   const routeCtrl = new Controller({
     name: 'route', type: RouteType, informer: routes, client, conditionSet: routeConditionSet, logger, now, workers,
-    reconciler: new RouteReconciler({ client, configurations, revisions, now, sink, domain: deps.domain, networkConfig: deps.networkConfig }),
+    reconciler: new RouteReconciler({
+      client, configurations, revisions, now, sink, domain: deps.domain, networkConfig: deps.networkConfig, recorder: recorders.route,
+    }),
   });
   const revisionCtrl = new Controller({
     name: 'revision', type: RevisionType, informer: revisions, client, conditionSet: revisionConditionSet, logger, now, workers,
-    reconciler: new RevisionReconciler({ runtime: deps.runtime, now, autoscaler: deps.autoscaler }),
+    reconciler: new RevisionReconciler({ runtime: deps.runtime, now, autoscaler: deps.autoscaler, recorder: recorders.revision }),
   });
   const controllers = [serviceCtrl, configCtrl, routeCtrl, revisionCtrl];
   const revisionGc = deps.gcConfig

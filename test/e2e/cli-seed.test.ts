@@ -91,6 +91,17 @@ describe('seed scenario through the ksrv CLI', () => {
     assert.match(await ok('revision', 'describe', `${SVC}-v2`), /Env:\s+RESOURCE=v2\n/);
   });
 
+  it('describe lists the events of the service, its route and configuration, and of a revision', async () => {
+    const describe = await ok('service', 'describe', SVC);
+    const events = describe.slice(describe.indexOf('\nEvents:\n') + 1);
+    assert.match(events, /^Events:\n  Type\s+Reason\s+Age\s+From\s+Message\n  ----\s+------\s+----\s+----\s+-------\n/);
+    assert.match(events, new RegExp(`\n  Normal\\s+Created\\s+\\S+\\s+service-controller\\s+Created Route "${SVC}"\n`));
+    assert.match(events, new RegExp(`\n  Normal\\s+TrafficAssigned\\s+\\S+\\s+route-controller\\s+Traffic assigned: 0% ${SVC}-v3 #latest, 40% ${SVC}-v1 #v1, 30% ${SVC}-v2 #v2, 30% ${SVC}-v3 #v3\n`));
+    assert.doesNotMatch(events, /RevisionReady/, 'a revision\'s events are not the service\'s');
+    const revision = await ok('revision', 'describe', `${SVC}-v1`);
+    assert.match(revision, /\nEvents:\n(.*\n){2}  Normal\s+RevisionReady\s+\S+\s+revision-controller\s+Revision becomes ready upon all resources being ready\n$/);
+  });
+
   it('-o json, yaml, name and jsonpath', async () => {
     assert.equal(JSON.parse(await ok('service', 'describe', SVC, '-o', 'json')).status.url, URL);
     assert.match(await ok('service', 'describe', SVC, '-o', 'yaml'), new RegExp(`^apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n`));

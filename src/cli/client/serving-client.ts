@@ -83,6 +83,12 @@ export class ServingClient {
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion };
   }
 
+  /** core/v1 Events of the namespace matching a field selector (`involvedObject.name=…,involvedObject.kind=…`). */
+  async listEvents(fieldSelector: string): Promise<KObject[]> {
+    const path = `${this.#base.pathname.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(this.namespace)}/events?${new URLSearchParams({ fieldSelector })}`;
+    return (await this.#json<{ items?: KObject[] }>('GET', path)).items ?? [];
+  }
+
   create(resource: ServingResource, obj: KObject): Promise<KObject> {
     return this.#json('POST', this.path(resource), obj);
   }

@@ -50,7 +50,8 @@ async function up(flags: UpFlags): Promise<void> {
 
   const started = Date.now();
   const platform = await startPlatform({ dataDir, api, gateway, domain: flags.domain, store: flags.store, runtime: flags.runtime, tagHeaderRouting: flags.tagHeaderRouting, dashboard, logger });
-  logger.info({ api: platform.apiUrl, gateway: platform.gatewayUrl, dataDir }, 'ksrv started');
+  const ownLog = logger.child({ component: 'ksrv' });
+  ownLog.info({ api: platform.apiUrl, gateway: platform.gatewayUrl, dataDir }, 'ksrv started');
 
   process.stdout.write([
     `ksrv is up (${Date.now() - started} ms)`,
@@ -79,7 +80,7 @@ async function up(flags: UpFlags): Promise<void> {
       stopping = true;
       process.stdout.write(`\nstopping ksrv (${signal})...\n`);
       platform.stop().then(() => {
-        logger.info('ksrv stopped');
+        ownLog.info('ksrv stopped');
         logger.flush();
         process.stdout.write('ksrv stopped\n');
         resolveStop();

@@ -52,3 +52,24 @@ export function trafficTargetLabel(t: TrafficTarget): string {
 export function percentLabel(t: TrafficTarget): string {
   return `${t.percent ?? 0}%`.padStart(4);
 }
+
+/**
+ * kubectl describe's Events block, oldest first: `Age` is the last occurrence, with
+ * `(xN over AGE)` for repeats; `Events:  <none>` when there are none.
+ */
+export function eventsSection(events: KObject[], now = Date.now()): string {
+  if (events.length === 0) return 'Events:  <none>\n';
+  const lastSeen = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  const sorted = [...events].sort((a, b) => String(lastSeen(a)).localeCompare(String(lastSeen(b))));
+  const rows = sorted.map((e: any) => {
+    const count = Number(e.count ?? 1);
+    const when = count > 1 ? `${age(lastSeen(e), now)} (x${count} over ${age(e.firstTimestamp ?? lastSeen(e), now)})` : age(lastSeen(e), now);
+    const from = [e.source?.component ?? e.reportingComponent, e.source?.host].filter(Boolean).join(', ');
+    return [e.type ?? '', e.reason ?? '', when, from, String(e.message ?? '').trim()];
+  });
+  const headers = ['Type', 'Reason', 'Age', 'From', 'Message'];
+  const table = [headers, ['----', '------', '----', '----', '-------'], ...rows];
+  const widths = headers.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const lines = table.map((r) => `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join('')}`.trimEnd());
+  return `Events:\n${lines.join('\n')}\n`;
+}

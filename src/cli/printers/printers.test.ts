@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../apis/meta.ts';
 import { age, humanDuration } from './age.ts';
+import { eventsSection } from './describe.ts';
 import { conditionsValue, nonReadyReason, readyStatus } from './conditions.ts';
 import { palette } from './colour.ts';
 import { parseOutputFormat, renderObjects } from './output.ts';
@@ -63,4 +64,24 @@ describe('palette', () => {
     assert.equal(palette(false).green('x'), 'x');
     assert.equal(palette(true).green('x'), '\x1b[32mx\x1b[0m');
   });
+});
+
+it('events block as kubectl describe prints it', () => {
+  const now = Date.parse('2030-01-01T00:10:00Z');
+  const event = (reason: string, first: string, last: string, count: number, type = 'Normal', message = `${reason} happened`) => ({
+    apiVersion: 'v1', kind: 'Event', metadata: { name: reason }, type, reason, message, count,
+    firstTimestamp: first, lastTimestamp: last, source: { component: 'route-controller' },
+  });
+  assert.equal(eventsSection([], now), 'Events:  <none>\n');
+  assert.equal(eventsSection([
+    event('RevisionMissing', '2030-01-01T00:00:00Z', '2030-01-01T00:09:00Z', 3, 'Warning', 'Configuration "bad" does not have any ready Revision.'),
+    event('TrafficAssigned', '2030-01-01T00:05:00Z', '2030-01-01T00:05:00Z', 1),
+  ], now), [
+    'Events:',
+    '  Type     Reason           Age                From              Message',
+    '  ----     ------           ----               ----              -------',
+    '  Normal   TrafficAssigned  5m                 route-controller  TrafficAssigned happened',
+    '  Warning  RevisionMissing  60s (x3 over 10m)  route-controller  Configuration "bad" does not have any ready Revision.',
+    '',
+  ].join('\n'));
 });

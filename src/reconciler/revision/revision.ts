@@ -11,7 +11,9 @@ import type { KObject } from '../../apis/meta.ts';
 import type { Autoscaler, ScalingStatus } from '../../autoscaler/autoscaler.ts';
 import { livingConditionSet, type ConditionManager } from '../../controller/conditions.ts';
 import type { Reconciler } from '../../controller/controller.ts';
+import type { EventRecorder } from '../../controller/events.ts';
 import type { RevisionObservation, RevisionRuntime } from '../../runtime/runtime.ts';
+import { snapshotConditions, TransitionEvents } from '../condition-events.ts';
 import { RoutingStateLabel } from '../keys.ts';
 
 export const revisionConditionSet = livingConditionSet('ResourcesAvailable', 'ContainerHealthy');
@@ -30,12 +32,27 @@ export interface RevisionReconcilerDeps {
   runtime: RevisionRuntime;
   now: () => Date;
   autoscaler?: Autoscaler;
+  recorder?: EventRecorder;
 }
 
 export class RevisionReconciler implements Reconciler {
-  constructor(private readonly deps: RevisionReconcilerDeps) {}
+  private readonly events: TransitionEvents | undefined;
+
+  constructor(private readonly deps: RevisionReconcilerDeps) {
+    this.events = deps.recorder && new TransitionEvents(deps.recorder);
+  }
 
   async reconcileKind(rev: KObject): Promise<void> {
+    const before = snapshotConditions(rev.status);
+    await this.reconcileScale(rev);
+    if (!this.events) return;
+    // Knative's revision reconciler records RevisionReady; the failures are what a Deployment's
+    // and its Pods' events would tell a Kubernetes user, and ksrv has no such objects.
+    for (const type of ['ContainerHealthy', 'ResourcesAvailable']) this.events.warnOnFailure(rev, before, type);
+    this.events.onTrue(rev, before, 'Ready', 'RevisionReady', 'Revision becomes ready upon all resources being ready');
+  }
+
+  private async reconcileScale(rev: KObject): Promise<void> {
     const { runtime, autoscaler } = this.deps;
     const ns = rev.metadata.namespace!;
     const name = rev.metadata.name!;
@@ -55,6 +72,7 @@ export class RevisionReconciler implements Reconciler {
   }
 
   async observeDeletion(namespace: string, name: string): Promise<void> {
+    this.events?.forget(namespace, name);
     this.deps.autoscaler?.forget(`${namespace}/${name}`);
     await this.deps.runtime.remove(namespace, name);
   }

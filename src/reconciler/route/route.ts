@@ -13,6 +13,8 @@ import type { ConfigSection } from '../../config/config.ts';
 import type { NetworkConfig } from '../../config/network.ts';
 import { livingConditionSet } from '../../controller/conditions.ts';
 import { requeueAfter, type Reconciler, type ReconcileResult } from '../../controller/controller.ts';
+import type { EventRecorder } from '../../controller/events.ts';
+import { snapshotConditions, TransitionEvents, type ConditionSnapshot } from '../condition-events.ts';
 import { RolloutDurationAnnotations, VisibilityLabel } from '../keys.ts';
 import { clearRoutingMeta, syncRoutingMeta, type LabelerDeps } from './labeler.ts';
 import {
@@ -28,6 +30,7 @@ export interface RouteReconcilerDeps extends LabelerDeps {
   domain: string;
   /** Supplies the default rollout duration; absent = 0 (only Routes that ask roll out gradually). */
   networkConfig?: ConfigSection<NetworkConfig>;
+  recorder?: EventRecorder;
 }
 
 /** Route.RolloutDuration(): the annotation in whole seconds, 0 when absent or unparsable. */
@@ -53,13 +56,19 @@ export function routeHost(route: KObject, domain: string, tag = ''): string {
 }
 
 export class RouteReconciler implements Reconciler {
-  constructor(private readonly deps: RouteReconcilerDeps) {}
+  private readonly events: TransitionEvents | undefined;
+
+  constructor(private readonly deps: RouteReconcilerDeps) {
+    this.events = deps.recorder && new TransitionEvents(deps.recorder);
+  }
 
   async reconcileKind(route: KObject): Promise<ReconcileResult | void> {
     const { deps } = this;
     const status = route.status;
     const mgr = routeConditionSet.manage(status, deps.now);
     const ns = route.metadata.namespace!;
+    const conditionsBefore = snapshotConditions(status);
+    const trafficBefore = trafficSummary(status.traffic);
 
     if (route.metadata.generation !== status.observedGeneration) {
       mgr.markUnknown('IngressReady', 'IngressNotConfigured', 'Ingress has not yet been reconciled.');
@@ -93,7 +102,17 @@ export class RouteReconciler implements Reconciler {
 
     const ready = mgr.get('Ready')?.status;
     await syncRoutingMeta(deps, route, ready === 'True' || ready === 'False');
+    this.recordEvents(route, conditionsBefore, trafficBefore);
     return result;
+  }
+
+  /** A Warning when traffic cannot be assigned; a Normal event whenever the programmed split changes. */
+  private recordEvents(route: KObject, conditionsBefore: ConditionSnapshot, trafficBefore: string): void {
+    if (!this.events) return;
+    this.events.warnOnFailure(route, conditionsBefore, 'AllTrafficAssigned');
+    if (route.status.conditions?.find((c: any) => c.type === 'AllTrafficAssigned')?.status !== 'True') return;
+    const traffic = trafficSummary(route.status.traffic);
+    this.events.onChange(route, 'traffic', trafficBefore, traffic, 'Normal', 'TrafficAssigned', `Traffic assigned: ${traffic || 'none'}`);
   }
 
   /**
@@ -114,9 +133,15 @@ export class RouteReconciler implements Reconciler {
   }
 
   async observeDeletion(namespace: string, name: string): Promise<void> {
+    this.events?.forget(namespace, name);
     this.deps.sink.remove(`${namespace}/${name}`);
     await clearRoutingMeta(this.deps, namespace, name);
   }
+}
+
+/** `50% web-v1 #v1, 50% web-v2, 0% web-v2 #latest`: status.traffic in one line. */
+function trafficSummary(traffic: any[] | undefined): string {
+  return (traffic ?? []).map((t) => `${t.percent ?? 0}% ${t.revisionName}${t.tag ? ` #${t.tag}` : ''}`).join(', ');
 }
 
 /** The revisions a target's traffic goes to now: the rollout's split for a latest-revision target being rolled out. */

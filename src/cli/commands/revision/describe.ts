@@ -4,7 +4,7 @@ import type { KObject } from '../../../apis/meta.ts';
 import { addConnectionOptions, withClient, type ConnectionFlags } from '../../client/options.ts';
 import { SERVING_API_VERSION } from '../../client/serving-client.ts';
 import { palette } from '../../printers/colour.ts';
-import { conditionsSection, metadataSection } from '../../printers/describe.ts';
+import { conditionsSection, eventsSection, metadataSection } from '../../printers/describe.ts';
 import { OUTPUT_HELP, parseOutputFormat, renderObjects, type OutputFormat } from '../../printers/output.ts';
 import { stdout, type Out } from '../service/wait-output.ts';
 import { revisionTraffic, serviceOf } from './traffic-of.ts';
@@ -24,12 +24,13 @@ export function revisionDescribeCommand(out: Out = stdout): Command {
           return;
         }
         const services = serviceOf(rev) ? [await client.get('services', serviceOf(rev)).catch(() => undefined)].filter((s): s is KObject => !!s) : [];
-        out(describeRevision(rev, services));
+        const events = await client.listEvents(`involvedObject.kind=Revision,involvedObject.name=${name},involvedObject.uid=${rev.metadata.uid}`);
+        out(describeRevision(rev, services, events));
       });
     });
 }
 
-export function describeRevision(rev: KObject, services: KObject[]): string {
+export function describeRevision(rev: KObject, services: KObject[], events?: KObject[]): string {
   const c = rev.spec?.containers?.[0] ?? {};
   const env = ((c.env ?? []) as { name?: string; value?: string }[]).map((e) => `${e.name}=${e.value ?? ''}`).join(', ');
   const port = c.ports?.[0]?.containerPort;
@@ -46,5 +47,5 @@ export function describeRevision(rev: KObject, services: KObject[]): string {
     ['Service', serviceOf(rev)],
     ['Traffic', t ? `${t.percent}%` : undefined],
     ['Tags', t?.tags.join(', ')],
-  ]) + `\n${conditionsSection(rev, palette())}`;
+  ]) + `\n${conditionsSection(rev, palette())}` + (events ? `\n${eventsSection(events)}` : '');
 }

@@ -1,4 +1,8 @@
-/** `ksrv service describe NAME`: the service, its traffic with revisions, and conditions. */
+/**
+ * `ksrv service describe NAME`: the service, its traffic with revisions, conditions, and the
+ * Events of the service and of its Route and Configuration (where traffic and revision creation
+ * are reported), as kubectl describe lists them.
+ */
 import { Command } from 'commander';
 import type { KObject } from '../../../apis/meta.ts';
 import type { TrafficTarget } from '../../../apis/serving/types.ts';
@@ -6,7 +10,8 @@ import { addConnectionOptions, withClient, type ConnectionFlags } from '../../cl
 import { SERVING_API_VERSION } from '../../client/serving-client.ts';
 import { age } from '../../printers/age.ts';
 import { palette } from '../../printers/colour.ts';
-import { conditionsSection, keyValues, metadataSection, percentLabel, trafficTargetLabel } from '../../printers/describe.ts';
+import type { ServingClient } from '../../client/serving-client.ts';
+import { conditionsSection, eventsSection, keyValues, metadataSection, percentLabel, trafficTargetLabel } from '../../printers/describe.ts';
 import { OUTPUT_HELP, parseOutputFormat, renderObjects, type OutputFormat } from '../../printers/output.ts';
 import { stdout, type Out } from './wait-output.ts';
 
@@ -25,12 +30,21 @@ export function serviceDescribeCommand(out: Out = stdout): Command {
           return;
         }
         const { items } = await client.list('revisions', { labelSelector: `serving.knative.dev/service=${name}` });
-        out(describeService(service, items));
+        out(describeService(service, items, await serviceEvents(client, service)));
       });
     });
 }
 
-export function describeService(service: KObject, revisions: KObject[]): string {
+/** Events about the Service and the Route and Configuration of the same name that it owns (by uid, so a deleted namesake's stay out). */
+async function serviceEvents(client: ServingClient, service: KObject): Promise<KObject[]> {
+  const name = service.metadata.name!;
+  const children = await Promise.all((['routes', 'configurations'] as const).map((r) => client.get(r, name).catch(() => undefined)));
+  const uids = new Set([service, ...children].filter((o): o is KObject => !!o).map((o) => o.metadata.uid));
+  const events = await client.listEvents(`involvedObject.name=${name}`);
+  return events.filter((e: any) => e.involvedObject?.apiVersion?.startsWith('serving.knative.dev/') && uids.has(e.involvedObject.uid));
+}
+
+export function describeService(service: KObject, revisions: KObject[], events?: KObject[]): string {
   const colour = palette();
   const byName = new Map(revisions.map((r) => [r.metadata.name!, r]));
   const traffic = (service.status?.traffic as TrafficTarget[] | undefined) ?? [];
@@ -57,5 +71,6 @@ export function describeService(service: KObject, revisions: KObject[]): string 
   if (lines.length > 0) text += `\nRevisions:\n${lines.join('')}`;
   const conditions = conditionsSection(service, colour);
   if (conditions) text += `\n${conditions}`;
+  if (events) text += `\n${eventsSection(events)}`;
   return text;
 }

@@ -1,0 +1,87 @@
+/**
+ * Shared by the e2e tests that send requests through the real gateway to the example app: the
+ * app's image built with `ksrv image build`, requests with a Host header, which app answered,
+ * and the gateway's (or dashboard's) Prometheus counters per revision.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { buildExampleApp } from '../../src/runtime/process/testing/example-app.ts';
+import { ROOT, run } from './harness.ts';
+
+export const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
+
+/** Builds the example app's image into the data dir, as a user would with `ksrv image build`. */
+export async function buildExampleImage(dataDir: string): Promise<void> {
+  const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
+  try {
+    copyFileSync(buildExampleApp(), join(ctx, 'rest-api'));
+    writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY rest-api /rest-api\nENTRYPOINT ["/rest-api"]\n');
+    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', IMAGE, '--data-dir', dataDir]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+/** Which app answered ("v1" from "Welcome to the v1 app! \n"). */
+export const appOf = (body: string) => /^Welcome to the (\S+) app! \n$/.exec(body)?.[1];
+
+export const tally = (apps: string[]) => apps.reduce<Record<string, number>>((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
+
+/** Requests to the gateway with a given Host header, counting the answers per app. */
+export class GatewayClient {
+  readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  /** Successful answers per app since the start. */
+  readonly answered: Record<string, number> = {};
+
+  constructor(readonly base: URL) {}
+
+  get(host: string, path = '/'): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: this.base.hostname, port: this.base.port, path, headers: { host }, agent: this.agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** `n` requests in a row to `host`; every one must answer 200 from the example app. Returns the apps in order. */
+  async sequence(host: string, n: number): Promise<string[]> {
+    const apps: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await this.get(host);
+      const app = appOf(r.body);
+      assert.ok(r.status === 200 && app, `request ${i} to ${host}: ${r.status} ${r.body.slice(0, 200)}`);
+      this.answered[app] = (this.answered[app] ?? 0) + 1;
+      apps.push(app);
+    }
+    return apps;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Finished requests per revision (all status classes) in a Prometheus text exposition, parsed with a real parser. */
+export function requestsPerRevision(exposition: string, namespace = 'default'): Record<string, number> {
+  const families = parsePrometheusTextFormat(exposition);
+  const requests = families.find((f) => f.name === 'ksrv_gateway_requests_total');
+  assert.ok(requests, 'ksrv_gateway_requests_total is exposed');
+  assert.equal(requests.type, 'COUNTER');
+  const out: Record<string, number> = {};
+  for (const m of requests.metrics as { labels: Record<string, string>; value: string }[]) {
+    if (m.labels.namespace !== namespace) continue;
+    out[m.labels.revision!] = (out[m.labels.revision!] ?? 0) + Number(m.value);
+  }
+  return out;
+}
