@@ -4,13 +4,15 @@
  *   (b) ksrv's gateway with a 50/50 split over two backends,
  *   (c) nginx (1 worker, `split_clients` 50/50 over the same two backends, upstream keep-alive),
  * each proxy pinned to the same single core (taskset), wrk and the backends (the example Go app,
- * GOMAXPROCS=1) on the other. Prints requests/s and p50/p99 latency, and the ratios.
+ * GOMAXPROCS=1) on the other. Prints requests/s, p50/p99 latency and the proxy's CPU time per
+ * request (user + sys of its processes, which other load on the machine barely changes), and the
+ * ratios. Gateway and nginx alternate for `rounds` rounds; the best round of each is reported.
  * Goal (issue 4): gateway throughput ≥ nginx's, added p99 latency < 1 ms.
- * Usage: node --import tsx bench/gateway.ts [seconds=8] [connections=64]
+ * Usage: node --import tsx bench/gateway.ts [seconds=8] [connections=64] [rounds=2]
  *        (internal: bench/gateway.ts --serve PORT BACKEND1 BACKEND2 runs just the gateway)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,7 @@ if (process.argv[2] === '--serve') {
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 8);
   const connections = Number(process.argv[3] ?? 64);
+  const rounds = Number(process.argv[4] ?? 2);
   const PROXY_CPU = '1';
   const LOAD_CPU = '0';
   const children: ChildProcess[] = [];
@@ -56,7 +59,8 @@ async function main(): Promise<void> {
     if (!readyText) resolve(child);
   });
 
-  const wrk = async (port: number) => {
+  const wrk = async (port: number, proxyPid?: number) => {
+    const cpuBefore = proxyPid ? cpuSeconds(proxyPid) : [0, 0];
     const child = spawn('taskset', ['-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`]);
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -64,15 +68,21 @@ async function main(): Promise<void> {
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
     const lat = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? 'NaN');
     const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out)?.[0] ?? '';
-    return { rps, p50: lat('50'), p99: lat('99'), errors };
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+    const cpuAfter = proxyPid ? cpuSeconds(proxyPid) : [NaN, NaN];
+    const userUs = ((cpuAfter[0]! - cpuBefore[0]!) * 1e6) / requests;
+    const sysUs = ((cpuAfter[1]! - cpuBefore[1]!) * 1e6) / requests;
+    return { rps, p50: lat('50'), p99: lat('99'), cpuUsPerRequest: userUs + sysUs, userUs, sysUs, errors };
   };
+  type Result = Awaited<ReturnType<typeof wrk>>;
+  const best = (runs: Result[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
   try {
     const app = buildExampleApp();
     for (const [i, port] of [ports.b1, ports.b2].entries()) {
       await start('taskset', ['-c', LOAD_CPU, app], { LISTEN_PORT: String(port), RESOURCE: `b${i + 1}`, GOMAXPROCS: '1' }, 'listening');
     }
-    await start('taskset', ['-c', PROXY_CPU, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(ports.gateway), String(ports.b1), String(ports.b2)], {}, 'ready');
+    const gatewayPid = (await start('taskset', ['-c', PROXY_CPU, process.execPath, ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(ports.gateway), String(ports.b1), String(ports.b2)], {}, 'ready')).pid!;
     writeFileSync(join(work, 'nginx.conf'), `
 worker_processes 1;
 daemon off;
@@ -97,29 +107,52 @@ http {
   }
 }
 `);
-    await start('taskset', ['-c', PROXY_CPU, 'nginx', '-p', work, '-c', join(work, 'nginx.conf'), '-e', join(work, 'error.log')]);
+    const nginxPid = (await start('taskset', ['-c', PROXY_CPU, 'nginx', '-p', work, '-c', join(work, 'nginx.conf'), '-e', join(work, 'error.log')])).pid!;
     await waitForPort(ports.nginx);
 
     // Warm-up (JIT, connection pools), then the measured runs.
     await wrk(ports.gateway);
+    await wrk(ports.nginx);
     const direct = await wrk(ports.b1);
-    const gateway = await wrk(ports.gateway);
-    const nginx = await wrk(ports.nginx);
+    const gatewayRuns: Result[] = [];
+    const nginxRuns: Result[] = [];
+    for (let r = 0; r < rounds; r++) {
+      gatewayRuns.push(await wrk(ports.gateway, gatewayPid));
+      nginxRuns.push(await wrk(ports.nginx, nginxPid));
+    }
+    const gateway = best(gatewayRuns);
+    const nginx = best(nginxRuns);
 
-    const row = (name: string, r: { rps: number; p50: number; p99: number; errors: string }) =>
-      `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)}  ${r.errors}`;
-    console.log(`wrk -t1 -c${connections} -d${seconds}s; proxies on CPU ${PROXY_CPU}, wrk + backends on CPU ${LOAD_CPU}`);
-    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`);
+    const row = (name: string, r: Result) =>
+      `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)} ${(Number.isNaN(r.cpuUsPerRequest) ? '' : `${r.cpuUsPerRequest.toFixed(1)} (${r.userUs.toFixed(1)} + ${r.sysUs.toFixed(1)})`).padStart(20)}  ${r.errors}`;
+    console.log(`wrk -t1 -c${connections} -d${seconds}s, best of ${rounds}; proxies on CPU ${PROXY_CPU}, wrk + backends on CPU ${LOAD_CPU}`);
+    console.log(`all rounds req/s: gateway ${gatewayRuns.map((r) => r.rps.toFixed(0)).join(' ')}; nginx ${nginxRuns.map((r) => r.rps.toFixed(0)).join(' ')}`);
+    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'CPU µs/req (usr + sys)'.padStart(20)}`);
     console.log(row('(a) backend direct', direct));
     console.log(row('(b) ksrv gateway 50/50', gateway));
     console.log(row('(c) nginx split_clients', nginx));
     console.log(`gateway/nginx throughput: ${(gateway.rps / nginx.rps).toFixed(2)}×; gateway/direct: ${(gateway.rps / direct.rps).toFixed(2)}×; nginx/direct: ${(nginx.rps / direct.rps).toFixed(2)}×`);
+    console.log(`proxy CPU per request: gateway/nginx ${(gateway.cpuUsPerRequest / nginx.cpuUsPerRequest).toFixed(2)}×`);
     console.log(`added p99 vs direct: gateway ${(gateway.p99 - direct.p99).toFixed(2)} ms, nginx ${(nginx.p99 - direct.p99).toFixed(2)} ms; gateway/nginx p99: ${(gateway.p99 / nginx.p99).toFixed(2)}×`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** [user, sys] CPU seconds of a process and its direct children (nginx's worker). */
+function cpuSeconds(pid: number): [number, number] {
+  const ticks = (p: string): [number, number] => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return [Number(fields[11]), Number(fields[12])];
+    } catch { return [0, 0]; }
+  };
+  let children: string[] = [];
+  try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
+  const [user, sys] = [String(pid), ...children].map(ticks).reduce((a, b) => [a[0] + b[0], a[1] + b[1]]);
+  return [user / 100, sys / 100];
 }
 
 function toMs(v: string): number {

@@ -73,7 +73,8 @@ export class Exchange {
     if (this.done) abort(new Error('client gone'));
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  /** Raw headers are Buffers from undici (h2c), strings from H1Pool. */
+  onHeaders(statusCode: number, rawHeaders: (Buffer | string)[], resume: () => void): boolean {
     if (this.done) return false;
     if (statusCode < 200) return true; // 1xx informational responses are not forwarded
     this.headersReceived = true;
@@ -83,9 +84,9 @@ export class Exchange {
     if (this.h2) {
       const headers: Record<string, string | string[]> = {};
       for (let i = 0; i < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i]!.toString('latin1').toLowerCase();
+        const name = latin1(rawHeaders[i]!).toLowerCase();
         if (RESPONSE_DROPPED.has(name)) continue;
-        const value = rawHeaders[i + 1]!.toString('latin1');
+        const value = latin1(rawHeaders[i + 1]!);
         const prev = headers[name];
         headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
       }
@@ -93,9 +94,9 @@ export class Exchange {
     } else {
       const headers: string[] = [];
       for (let i = 0; i < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i]!.toString('latin1');
+        const name = latin1(rawHeaders[i]!);
         if (RESPONSE_DROPPED.has(name.toLowerCase())) continue;
-        headers.push(name, rawHeaders[i + 1]!.toString('latin1'));
+        headers.push(name, latin1(rawHeaders[i + 1]!));
       }
       (res as ServerResponse).writeHead(statusCode, headers);
     }
@@ -196,4 +197,8 @@ export class Exchange {
     this.instance.requests++;
     this.backend.counters.finished(performance.now(), status, this.startedAt);
   }
+}
+
+function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
 }
