@@ -1,11 +1,12 @@
 /**
  * The gateway's view of each revision: its settings (protocol, timeouts), its ready instances with
- * one upstream client each (undici Pool with keep-alive for HTTP/1.1, H2CClient for h2c) and its
+ * one upstream client each (H1Pool with keep-alive for HTTP/1.1, undici's H2CClient for h2c) and its
  * traffic counters. Endpoints come from an EndpointSource (the process runtime) on change, never
  * by polling; an instance that leaves is closed gracefully, so requests already on it finish.
  */
-import { H2CClient, Pool, type Dispatcher } from 'undici';
+import { H2CClient } from 'undici';
 import type { KObject } from '../apis/meta.ts';
+import { H1Pool, type UpstreamClient } from './upstream-h1.ts';
 import { type GatewayMetrics, type InstanceStats, type RevisionStats, revisionStats, TrafficCounters } from './metrics.ts';
 
 export interface Endpoint { host: string; port: number }
@@ -24,9 +25,11 @@ export interface RevisionSettings {
   responseStartTimeoutMs: number;
   /** Max time without bytes from the app; 0 = none. */
   idleTimeoutMs: number;
+  /** Knative containerConcurrency: requests one instance takes at once; 0 or absent = unlimited. */
+  containerConcurrency?: number;
 }
 
-export const DEFAULT_SETTINGS: RevisionSettings = { protocol: 'http1', timeoutMs: 300_000, responseStartTimeoutMs: 0, idleTimeoutMs: 0 };
+export const DEFAULT_SETTINGS: RevisionSettings = { protocol: 'http1', timeoutMs: 300_000, responseStartTimeoutMs: 0, idleTimeoutMs: 0, containerConcurrency: 0 };
 
 /** Reads the per-request settings from a Revision (storage version). */
 export function revisionSettings(rev: KObject): RevisionSettings {
@@ -38,6 +41,7 @@ export function revisionSettings(rev: KObject): RevisionSettings {
     timeoutMs: seconds(spec.timeoutSeconds) || DEFAULT_SETTINGS.timeoutMs,
     responseStartTimeoutMs: seconds(spec.responseStartTimeoutSeconds),
     idleTimeoutMs: seconds(spec.idleTimeoutSeconds),
+    containerConcurrency: typeof spec.containerConcurrency === 'number' && spec.containerConcurrency > 0 ? spec.containerConcurrency : 0,
   };
 }
 
@@ -48,7 +52,7 @@ export interface UpstreamOptions {
 
 export class UpstreamInstance {
   readonly address: string;
-  readonly client: Dispatcher;
+  readonly client: UpstreamClient;
   inFlight = 0;
   requests = 0;
 
@@ -59,7 +63,7 @@ export class UpstreamInstance {
     // Timeouts are per request (dispatch options); the clients' own defaults would cut long requests.
     this.client = protocol === 'h2c'
       ? new H2CClient(origin, { headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 60_000 })
-      : new Pool(origin, { connections: opts.connectionsPerInstance ?? 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+      : new H1Pool(endpoint.host, endpoint.port, { connections: opts.connectionsPerInstance ?? 256, keepAliveTimeoutMs: 30_000 });
   }
 }
 
@@ -72,16 +76,20 @@ export class RevisionBackend {
 
   constructor(readonly namespace: string, readonly name: string) {}
 
-  /** The instance with the fewest requests in flight (ties rotate), skipping `except`. */
+  /**
+   * The instance with the fewest requests in flight (ties rotate), skipping `except` and, under a
+   * containerConcurrency limit, instances that are full.
+   */
   pick(except?: UpstreamInstance[]): UpstreamInstance | undefined {
     const list = this.instances;
     const n = list.length;
-    if (n === 1) return except?.includes(list[0]!) ? undefined : list[0];
+    const cc = this.settings.containerConcurrency ?? 0;
+    if (n === 1) return except?.includes(list[0]!) || (cc > 0 && list[0]!.inFlight >= cc) ? undefined : list[0];
     let best: UpstreamInstance | undefined;
     const start = this.cursor++ % (n || 1);
     for (let k = 0; k < n; k++) {
       const candidate = list[(start + k) % n]!;
-      if (except?.includes(candidate)) continue;
+      if (except?.includes(candidate) || (cc > 0 && candidate.inFlight >= cc)) continue;
       if (!best || candidate.inFlight < best.inFlight) best = candidate;
     }
     return best;
@@ -92,6 +100,7 @@ export class RevisionBackend {
 export class RevisionBackends implements GatewayMetrics {
   private readonly backends = new Map<string, RevisionBackend>();
   private readonly settings = new Map<string, RevisionSettings>();
+  private readonly changeListeners: ((backend: RevisionBackend) => void)[] = [];
   private closed = false;
 
   constructor(private readonly source: EndpointSource | undefined, private readonly opts: UpstreamOptions = {}) {
@@ -114,6 +123,11 @@ export class RevisionBackends implements GatewayMetrics {
     return backend;
   }
 
+  /** Called after a revision's instance list (or its containerConcurrency) changed: the activator wakes its waiters. */
+  onInstancesChange(listener: (backend: RevisionBackend) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   /** Records a revision's settings (from the Revision informer). */
   setSettings(namespace: string, name: string, settings: RevisionSettings): void {
     const key = `${namespace}/${name}`;
@@ -121,8 +135,10 @@ export class RevisionBackends implements GatewayMetrics {
     const backend = this.backends.get(key);
     if (!backend) return;
     const protocolChanged = backend.settings.protocol !== settings.protocol;
+    const limitChanged = (backend.settings.containerConcurrency ?? 0) !== (settings.containerConcurrency ?? 0);
     backend.settings = settings;
     if (protocolChanged) this.refresh(backend);
+    else if (limitChanged) for (const l of this.changeListeners) l(backend);
   }
 
   /** The revision was deleted: forget its settings; instances go when the runtime reports them gone. */
@@ -140,6 +156,7 @@ export class RevisionBackends implements GatewayMetrics {
       ?? new UpstreamInstance(ep, protocol, this.opts));
     backend.instances = next;
     for (const gone of old) if (!next.includes(gone)) void gone.client.close().catch(() => undefined);
+    for (const l of this.changeListeners) l(backend);
   }
 
   revision(namespace: string, name: string): RevisionStats | undefined {

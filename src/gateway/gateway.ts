@@ -23,10 +23,16 @@ import { RoutingTable } from './routing-table.ts';
 import { rejectUpgrade, spliceUpgrade } from './websocket.ts';
 
 /**
- * Called when the chosen revision has no ready instance. Resolve true once it has one (the gateway
- * then proxies the request), false to answer 503. The activator (scale from zero) plugs in here.
+ * What the no-ready-instance hook decides: true = an instance can take the request now (the gateway
+ * proxies it), false = 503 "no ready instance", or the answer to give instead.
  */
-export type NoReadyInstanceHook = (backend: RevisionBackend, req: InboundRequest) => boolean | Promise<boolean>;
+export type InstanceAdmission = boolean | { status: number; body: string };
+
+/**
+ * Called when no instance of the chosen revision can take the request: none is ready, or all are at
+ * their containerConcurrency. The activator (src/gateway/activator.ts) plugs in here.
+ */
+export type NoReadyInstanceHook = (backend: RevisionBackend, req: InboundRequest, res: InboundResponse) => InstanceAdmission | Promise<InstanceAdmission>;
 
 export const answer503: NoReadyInstanceHook = () => false;
 
@@ -36,6 +42,8 @@ export interface GatewayOptions {
   /** Knative-Serving-Tag header routing on a route's main hosts (default on). */
   tagHeaderRouting?: boolean;
   noReadyInstance?: NoReadyInstanceHook;
+  /** Called when a request to a revision with a containerConcurrency limit ends: a slot is free. */
+  requestEnded?: (backend: RevisionBackend) => void;
   /** Largest request head accepted; larger gets 431 (default 32 KiB). */
   maxHeaderBytes?: number;
   /** Time a client has to send a complete request head; slower gets 408 (default 15 s). */
@@ -195,14 +203,19 @@ export class Gateway {
     const startedAt = performance.now();
     const headers = upstreamHeaders(req.rawHeaders, host, clientAddress(req.socket.remoteAddress));
     new Exchange(req, res, backend, instance, headers, hasBody(req), startedAt).start();
+    // After the exchange's own 'close' listener, so the instance's slot is already free.
+    if (backend.settings.containerConcurrency && this.opts.requestEnded) res.once('close', () => this.opts.requestEnded!(backend));
   }
 
   private waitForInstance(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string): void {
-    const unavailable = () => plain(res, 503, `no ready instance of revision ${backend.namespace}/${backend.name}\n`);
-    const verdict = this.noReadyInstance(backend, req);
-    if (verdict === false) return unavailable();
-    if (verdict === true) return backend.instances.length ? this.forward(backend, req, res, host) : unavailable();
-    verdict.then((ok) => (ok && backend.instances.length ? this.forward(backend, req, res, host) : unavailable()), unavailable);
+    const admit = (verdict: InstanceAdmission) => {
+      if (verdict === true && backend.instances.length) this.forward(backend, req, res, host);
+      else if (typeof verdict === 'object') plain(res, verdict.status, `${verdict.body}\n`);
+      else plain(res, 503, `no ready instance of revision ${backend.namespace}/${backend.name}\n`);
+    };
+    const verdict = this.noReadyInstance(backend, req, res);
+    if (typeof verdict === 'object' && 'then' in verdict) verdict.then(admit, () => admit(false));
+    else admit(verdict);
   }
 
   private readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -249,6 +262,7 @@ function hasBody(req: InboundRequest): boolean {
 }
 
 function plain(res: InboundResponse, status: number, body: string): void {
+  if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;

@@ -26,6 +26,17 @@ export class TrafficCounters {
     this.inFlight++;
   }
 
+  /**
+   * A request stops counting as in flight without having finished: it waited for an instance (the
+   * activator counts waiting requests, as Knative's does) and now goes on to an exchange, which
+   * counts it again.
+   */
+  left(now: number): void {
+    this.concurrencyIntegralMs += this.inFlight * (now - this.lastChange);
+    this.lastChange = now;
+    this.inFlight--;
+  }
+
   finished(now: number, status: number, startedAt: number): void {
     this.concurrencyIntegralMs += this.inFlight * (now - this.lastChange);
     this.lastChange = now;

@@ -7,11 +7,14 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/server.ts';
+import { Autoscaler } from '../autoscaler/autoscaler.ts';
+import { parseAutoscalerConfig } from '../config/autoscaler.ts';
 import { ConfigSection, configPath, readRawConfig, watchConfigFile } from '../config/config.ts';
 import { parseFeaturesConfig } from '../config/features.ts';
 import { parseGcConfig } from '../config/gc.ts';
 import { parseNetworkConfig } from '../config/network.ts';
 import { startDashboard } from '../dashboard/server.ts';
+import { Activator } from '../gateway/activator.ts';
 import { ensureCompatServices } from '../gateway/compat-services.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import type { GatewayMetrics } from '../gateway/metrics.ts';
@@ -50,6 +53,8 @@ export interface Platform {
   gatewayUrl: string;
   /** Data-path metrics (in-flight, request counts, latency per revision) for the autoscaler. */
   gatewayMetrics: GatewayMetrics;
+  /** The KPA autoscaler deciding every revision's scale. */
+  autoscaler: Autoscaler;
   kubeconfigPath: string;
   /** The dashboard's URL, token in the fragment (print it, do not log it). */
   dashboardUrl?: string;
@@ -100,17 +105,32 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push(() => runtime.close());
 
     const tagHeaderRouting = () => opts.tagHeaderRouting !== false && config.features.get().tagHeaderBasedRouting === 'Enabled';
-    const gateway = new Gateway({ endpoints: processRuntime, tagHeaderRouting: tagHeaderRouting(), logger: logger.child({ component: 'gateway' }) });
+    // The activator and the autoscaler know each other through the gateway: requests poke the
+    // autoscaler, the autoscaler reads the gateway's metrics and tells whether the activator stays in the path.
+    let autoscaler: Autoscaler | undefined;
+    const activator = new Activator({
+      poke: (key) => autoscaler?.poke(key),
+      inPath: (key) => autoscaler?.status(key)?.mode !== 'serve',
+    });
+    const gateway = new Gateway({
+      endpoints: processRuntime, tagHeaderRouting: tagHeaderRouting(), logger: logger.child({ component: 'gateway' }),
+      noReadyInstance: activator.hook, requestEnded: activator.requestEnded,
+    });
+    activator.attach(gateway.backends);
     config.features.onChange(() => { gateway.tagHeaderRouting = tagHeaderRouting(); });
     const gatewayAddress = await gateway.listen(opts.gateway.host, opts.gateway.port);
     cleanups.push(() => gateway.close());
+    cleanups.push(() => activator.close());
+    autoscaler = new Autoscaler({ config: () => config.autoscaler.get(), source: gateway.metrics });
+    const theAutoscaler = autoscaler;
+    cleanups.push(() => theAutoscaler.close());
     await gateway.watchRevisions(registry);
     await ensureCompatServices(registry, (ns) => registry.ensureNamespace(ns), opts.gateway.host, gatewayAddress.port);
     const gatewayUrl = `http://${formatHostPort({ host: opts.gateway.host, port: gatewayAddress.port })}`;
 
     const controllers = startControllers({
       client: registry, runtime, domain: opts.domain, logger: logger.child({ component: 'controller' }), routeTable: gateway.table,
-      gcConfig: config.gc, networkConfig: config.network,
+      gcConfig: config.gc, networkConfig: config.network, autoscaler,
     });
     cleanups.push(() => controllers.stop());
 
@@ -121,7 +141,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     let dashboardUrl: string | undefined;
     if (opts.dashboard) {
       const dashboard = await startDashboard({
-        client: registry, metrics: gateway.metrics, token: creds.token, host: opts.dashboard.host, port: opts.dashboard.port,
+        client: registry, metrics: gateway.metrics, autoscaler, token: creds.token, host: opts.dashboard.host, port: opts.dashboard.port,
         logger: logger.child({ component: 'dashboard' }),
       });
       cleanups.push(() => dashboard.close());
@@ -133,7 +153,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     writeKubeconfig(kubeconfigPath, { server: apiUrl, caCert: creds.caCert, token: creds.token });
 
     return {
-      apiUrl, gatewayUrl, gatewayMetrics: gateway.metrics, kubeconfigPath, dashboardUrl, configPath: config.path, token: creds.token,
+      apiUrl, gatewayUrl, gatewayMetrics: gateway.metrics, autoscaler, kubeconfigPath, dashboardUrl, configPath: config.path, token: creds.token,
       registry, store, idle: () => controllers.idle(), stop,
     };
   } catch (err) {
@@ -147,6 +167,7 @@ function loadConfig(dataDir: string, logger: Logger) {
   const path = configPath(dataDir);
   const raw = readRawConfig(path);
   const sections = {
+    autoscaler: new ConfigSection('autoscaler', parseAutoscalerConfig, raw.autoscaler),
     gc: new ConfigSection('gc', parseGcConfig, raw.gc),
     network: new ConfigSection('network', parseNetworkConfig, raw.network),
     features: new ConfigSection('features', parseFeaturesConfig, raw.features),

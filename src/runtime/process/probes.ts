@@ -1,7 +1,7 @@
 /**
  * Container probes with Kubernetes defaults and Knative's readiness twist: a readiness probe whose
  * periodSeconds is 0/unset is "aggressive" (every 50 ms with a 100 ms timeout until it first
- * succeeds, like queue-proxy), and every serving container has a readiness probe (default: TCP on
+ * succeeds, like queue-proxy; every 3 ms during the first 200 ms), and every serving container has a readiness probe (default: TCP on
  * the container port). httpGet and tcpSocket always target the container port, as Knative rewrites
  * them; gRPC probes are checked as TCP.
  */
@@ -30,6 +30,12 @@ export interface ProbeTarget { host: string; port: number }
 
 export const AGGRESSIVE_PERIOD_MS = 50;
 export const AGGRESSIVE_TIMEOUT_MS = 100;
+/**
+ * The first moments of an aggressive probe poll faster still: most apps start listening within
+ * them, and every millisecond until the first success is added to a cold start.
+ */
+export const AGGRESSIVE_FAST_PERIOD_MS = 3;
+export const AGGRESSIVE_FAST_PHASE_MS = 200;
 
 function probeAction(probe: any): ProbeAction {
   if (probe?.httpGet) {
@@ -119,6 +125,7 @@ export async function runProbeLoop(s: ProbeSettings, attempt: (timeoutMs: number
   let aggressive = s.aggressive;
   try {
     if (s.initialDelayMs > 0) await delay(s.initialDelayMs, undefined, { signal });
+    const fastUntil = performance.now() + AGGRESSIVE_FAST_PHASE_MS;
     while (!signal.aborted) {
       const ok = await attempt(aggressive ? AGGRESSIVE_TIMEOUT_MS : s.timeoutMs);
       if (signal.aborted) return;
@@ -133,7 +140,8 @@ export async function runProbeLoop(s: ProbeSettings, attempt: (timeoutMs: number
       } else if (!verdict && !ok && !aggressive && failures >= s.failureThreshold && failures % s.failureThreshold === 0) {
         onVerdict(false);
       }
-      await delay(aggressive ? AGGRESSIVE_PERIOD_MS : s.periodMs, undefined, { signal });
+      const period = !aggressive ? s.periodMs : performance.now() < fastUntil ? AGGRESSIVE_FAST_PERIOD_MS : AGGRESSIVE_PERIOD_MS;
+      await delay(period, undefined, { signal });
     }
   } catch (err) {
     if ((err as Error).name !== 'AbortError') throw err;

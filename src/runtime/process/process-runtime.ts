@@ -119,6 +119,8 @@ export class ProcessRuntime implements RevisionRuntime {
   private readonly statePath: string;
   private initialized?: Promise<void>;
   private stateWriteScheduled = false;
+  /** close() wrote the last state: later scheduled writes must not recreate the file under a removed data dir. */
+  private finalStateWritten = false;
   private closed = false;
   /** Why instances run as plain host processes, or undefined when they are sandboxed. */
   readonly degradedReason?: string;
@@ -207,7 +209,8 @@ export class ProcessRuntime implements RevisionRuntime {
     const entries = [...this.entries.values()];
     await Promise.all(entries.map((e) => this.remove(e.namespace, e.name)));
     await Promise.all([...this.stopping]);
-    this.writeState();
+    this.flushState();
+    this.finalStateWritten = true;
   }
 
   private async converge(entry: RevisionEntry): Promise<void> {
@@ -374,16 +377,20 @@ export class ProcessRuntime implements RevisionRuntime {
 
   /** Coalesces the many changes of one tick into one write. */
   private writeState(): void {
-    if (this.stateWriteScheduled) return;
+    if (this.stateWriteScheduled || this.finalStateWritten) return;
     this.stateWriteScheduled = true;
     setImmediate(() => {
       this.stateWriteScheduled = false;
-      try {
-        writeRuntimeState(this.statePath, { ownerPid: process.pid, instances: this.records() });
-      } catch (err) {
-        this.logger.error({ err }, 'cannot write the runtime state file');
-      }
+      if (!this.finalStateWritten) this.flushState();
     });
+  }
+
+  private flushState(): void {
+    try {
+      writeRuntimeState(this.statePath, { ownerPid: process.pid, instances: this.records() });
+    } catch (err) {
+      this.logger.error({ err }, 'cannot write the runtime state file');
+    }
   }
 
   /**

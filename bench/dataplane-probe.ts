@@ -1,0 +1,39 @@
+/**
+ * Knative's dataplane-probe: a constant 1,000 requests/s for 60 s against a revision whose app
+ * sleeps 100 ms per request (min-scale = max-scale = 5, as Knative's setups), through the gateway;
+ * p50/p95/p99 latency and errors (goal: p95 under 102 ms, 0 errors). The load comes from a
+ * separate process (bench/support/open-loop-load.ts). Needs root, bwrap, ip, nsenter and go.
+ * Run: node --import tsx bench/dataplane-probe.ts [durationSec=60] [rate=1000]
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { requireSandbox, ROOT, startBenchPlatform } from './support/autoscale-platform.ts';
+
+const DURATION_SEC = Number(process.argv[2] ?? 60);
+const RATE = Number(process.argv[3] ?? 1000);
+requireSandbox('dataplane-probe');
+
+const A = 'autoscaling.knative.dev';
+const bench = await startBenchPlatform('');
+try {
+  await bench.createService('probe', { [`${A}/min-scale`]: '5', [`${A}/max-scale`]: '5' });
+  await bench.ready('probe');
+  const host = 'probe.default.example.com';
+  // Warm the gateway's connections to every instance.
+  await Promise.all(Array.from({ length: 50 }, () => bench.get(host, '/?sleep=100')));
+  const spec = { url: `${bench.gateway.origin}/?sleep=100`, host, rate: RATE, durationSec: DURATION_SEC };
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/support/open-loop-load.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`load generator exited with ${code}`))));
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!);
+  const f = (ms: number) => `${ms.toFixed(1)} ms`;
+  console.log(`dataplane-probe: ${RATE} req/s for ${DURATION_SEC} s, app sleeps 100 ms, 5 instances:`);
+  console.log(`  requests ${r.sent}, ok ${r.ok}, errors ${r.errors}${r.errors ? ` ${JSON.stringify(r.statuses)}` : ''}`);
+  console.log(`  latency p50 ${f(r.latency.p50)}, p95 ${f(r.latency.p95)}, p99 ${f(r.latency.p99)}, max ${f(r.latency.max)} (goal: p95 < 102 ms, 0 errors)`);
+} finally {
+  await bench.close();
+}
