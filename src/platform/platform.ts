@@ -72,10 +72,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   const logger = opts.logger ?? pino({ level: 'silent' });
+  const platformLog = logger.child({ component: 'platform' });
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
   const stop = async () => {
     for (const c of cleanups.reverse()) {
-      try { await c(); } catch (err) { logger.error({ err }, 'error during shutdown'); }
+      try { await c(); } catch (err) { platformLog.error({ err }, 'error during shutdown'); }
     }
     cleanups.length = 0;
   };
@@ -87,7 +88,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const store = await openStore(opts.store ?? 'sqlite', dataDir);
     cleanups.push(() => store.close());
 
-    const registry = new Registry({ store, onGcError: (err) => logger.warn({ err }, 'garbage collection failed') });
+    const registry = new Registry({
+      store,
+      onGcError: (err) => platformLog.warn({ err }, 'garbage collection failed'),
+      clusterSettings: () => ({ allowZeroInitialScale: config.autoscaler.get().allowZeroInitialScale }),
+    });
     cleanups.push(async () => { await registry.gcIdle(); registry.close(); });
     await registry.ensureNamespace('default');
 
@@ -172,6 +177,6 @@ function loadConfig(dataDir: string, logger: Logger) {
     network: new ConfigSection('network', parseNetworkConfig, raw.network),
     features: new ConfigSection('features', parseFeaturesConfig, raw.features),
   };
-  const watcher = watchConfigFile(path, Object.values(sections), (err) => logger.warn({ err: err.message }, `${path} not applied`));
+  const watcher = watchConfigFile(path, Object.values(sections), (err) => logger.warn({ component: 'config', err: err.message }, `${path} not applied`));
   return { ...sections, path, watcher };
 }

@@ -20,6 +20,7 @@ import YAML from 'yaml';
 import type { KObject } from '../apis/meta.ts';
 import { apiVersionOf, NamespaceType, SERVING_GROUP, type ResourceType } from '../apis/resources.ts';
 import { admit } from '../apis/serving/admission.ts';
+import type { ClusterSettings } from '../apis/serving/annotation-validation.ts';
 import { fromStorageVersion, toStorageVersion } from '../apis/serving/conversion.ts';
 import { pruneUnknownFields, unknownFields } from '../apis/serving/schema.ts';
 import type {
@@ -39,6 +40,8 @@ export interface RegistryOptions {
   clock?: () => Date;
   /** Errors met while collecting garbage (they never reach a caller). */
   onGcError?: (err: unknown) => void;
+  /** Current cluster-wide settings admission validates against (config.yaml). */
+  clusterSettings?: () => ClusterSettings;
 }
 
 type PatchOptions = WriteOptions & { subresource?: 'status' };
@@ -105,9 +108,11 @@ export class Registry implements Client {
   private readonly clock: () => Date;
   private readonly previous = new PreviousStates(5000);
   private readonly gc: GarbageCollector;
+  private readonly clusterSettings: () => ClusterSettings;
 
   constructor(opts: RegistryOptions) {
     this.store = opts.store;
+    this.clusterSettings = opts.clusterSettings ?? (() => ({}));
     this.clock = opts.clock ?? (() => new Date());
     this.gc = new GarbageCollector(this.gcHost(), opts.onGcError);
   }
@@ -468,7 +473,7 @@ export class Registry implements Client {
   private admit(operation: 'CREATE' | 'UPDATE', type: ResourceType, object: KObject, oldObject: KObject | undefined,
     opts: WriteOptions, warnings: string[]): KObject {
     // admit() copies what it changes and never mutates oldObject.
-    const result = admit({ operation, type, object, oldObject, username: opts.username });
+    const result = admit({ operation, type, object, oldObject, username: opts.username, cluster: this.clusterSettings() });
     warnings.push(...result.warnings);
     return result.object;
   }

@@ -303,3 +303,10 @@ test('causes list each path of each error', () => {
     ]);
   }
 });
+
+test('initial-scale 0 is allowed when the cluster allows zero initial scale (config.yaml autoscaler.allow-zero-initial-scale)', () => {
+  const zero = service((s) => { s.spec.template.metadata = { annotations: { 'autoscaling.knative.dev/initial-scale': '0' } }; });
+  const { object } = admit({ operation: 'CREATE', type: ServiceType, object: zero, cluster: { allowZeroInitialScale: true } });
+  assert.equal(object.spec.template.metadata.annotations['autoscaling.knative.dev/initial-scale'], '0');
+  assert.throws(() => admit({ operation: 'CREATE', type: ServiceType, object: zero, cluster: { allowZeroInitialScale: false } }), /initial-scale=0 not allowed by cluster/);
+});

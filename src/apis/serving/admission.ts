@@ -10,6 +10,7 @@ import type { Configuration, Revision, Route, Service } from './types.ts';
 import { SERVING_GROUP } from './types.ts';
 import { validateConfiguration, validateRevision, validateRoute, validateService } from './validation.ts';
 import { admissionDenied } from './webhook-error.ts';
+import type { ClusterSettings } from './annotation-validation.ts';
 
 export interface AdmissionRequest {
   operation: 'CREATE' | 'UPDATE';
@@ -20,6 +21,8 @@ export interface AdmissionRequest {
   oldObject?: KObject;
   /** Authenticated user name, for serving.knative.dev/creator and lastModifier. */
   username?: string;
+  /** Cluster-wide settings validation depends on (Knative reads them from its ConfigMaps). */
+  cluster?: ClusterSettings;
 }
 
 export interface AdmissionResult {
@@ -68,11 +71,11 @@ function setDefaults(kind: string, obj: KObject, old: KObject | undefined, usern
   }
 }
 
-function validate(kind: string, obj: KObject, old: KObject | undefined): FieldError | undefined {
+function validate(kind: string, obj: KObject, old: KObject | undefined, cluster: ClusterSettings): FieldError | undefined {
   switch (kind) {
-    case 'Service': return validateService(obj as Service, old as Service | undefined);
-    case 'Configuration': return validateConfiguration(obj as Configuration, old as Configuration | undefined);
-    case 'Revision': return validateRevision(obj as Revision, old as Revision | undefined);
+    case 'Service': return validateService(obj as Service, old as Service | undefined, cluster);
+    case 'Configuration': return validateConfiguration(obj as Configuration, old as Configuration | undefined, cluster);
+    case 'Revision': return validateRevision(obj as Revision, old as Revision | undefined, cluster);
     case 'Route': return validateRoute(obj as Route, old as Route | undefined);
     default: return undefined;
   }
@@ -88,7 +91,7 @@ export function admit(req: AdmissionRequest): AdmissionResult {
   const obj = structuredClone(req.object);
   const old = req.operation === 'UPDATE' && req.oldObject ? defaultedCopy(kind, req.oldObject) : undefined;
   setDefaults(kind, obj, old, req.username);
-  const result = validate(kind, obj, old);
+  const result = validate(kind, obj, old, req.cluster ?? {});
   const errors = result?.filter(Level.Error);
   if (errors) throw admissionDenied(errors);
   const warnings = result?.filter(Level.Warning)?.wrappedErrors().map((w) => w.text) ?? [];

@@ -163,21 +163,26 @@ function validateAlgorithm(m: Annotations): FieldError | undefined {
   return errInvalidValue(kv[1], kv[0]);
 }
 
-function validateInitialScale(m: Annotations): FieldError | undefined {
+/** Cluster-wide settings the webhook reads from Knative's ConfigMaps (here: config.yaml). */
+export interface ClusterSettings {
+  /** config-autoscaler allow-zero-initial-scale (default false). */
+  allowZeroInitialScale?: boolean;
+}
+
+function validateInitialScale(m: Annotations, cluster: ClusterSettings): FieldError | undefined {
   const kv = get(m, ...INITIAL_SCALE);
   if (!kv) return undefined;
   const p = parseGoInt(kv[1], 64);
   if (!p.ok) return errInvalidValue(kv[1], kv[0]);
   if (p.value < 0) return errInvalidValue(kv[1], `${kv[0]} must be greater than 0`);
-  // allow-zero-initial-scale defaults to false.
-  if (p.value === 0) return errInvalidValue(kv[1], `${kv[0]}=0 not allowed by cluster`);
+  if (p.value === 0 && !cluster.allowZeroInitialScale) return errInvalidValue(kv[1], `${kv[0]}=0 not allowed by cluster`);
   return undefined;
 }
 
-/** autoscaling.ValidateAnnotations with the stock config-autoscaler. Paths are annotation keys. */
-export function validateAutoscalingAnnotations(m: Annotations): FieldError | undefined {
+/** autoscaling.ValidateAnnotations under the cluster's settings. Paths are annotation keys. */
+export function validateAutoscalingAnnotations(m: Annotations, cluster: ClusterSettings = {}): FieldError | undefined {
   return also(validateClass(m), validateMinMaxScale(m), validateFloats(m), validateWindow(m),
-    validateRetention(m), validateScaleDownDelay(m), validateMetric(m), validateAlgorithm(m), validateInitialScale(m));
+    validateRetention(m), validateScaleDownDelay(m), validateMetric(m), validateAlgorithm(m), validateInitialScale(m, cluster));
 }
 
 /** Service and Configuration metadata must not carry autoscaling annotations. */

@@ -10,7 +10,7 @@ import {
 } from '../../lib/field-error.ts';
 import type { ObjectMeta, OwnerReference } from '../meta.ts';
 import {
-  validateAutoscalingAnnotations, validateHasNoAutoscalingAnnotation, validateProgressDeadlineAnnotation,
+  type ClusterSettings, validateAutoscalingAnnotations, validateHasNoAutoscalingAnnotation, validateProgressDeadlineAnnotation,
   validateQueueSidecarAnnotations, validateRolloutDurationAnnotation,
 } from './annotation-validation.ts';
 import { isDNS1035Label, isQualifiedName, nameIsDNS1035Label } from './k8s-strings.ts';
@@ -23,7 +23,7 @@ export const MAX_TIMEOUT_SECONDS = 600;
 export const MAX_CONTAINER_CONCURRENCY = 1000;
 
 /** apis.ValidateObjectMetadata + the autoscaling-annotation rule; paths relative to metadata. */
-function validateObjectMetadata(meta: ObjectMeta, allowAutoscalingAnnotations: boolean): FieldError | undefined {
+function validateObjectMetadata(meta: ObjectMeta, allowAutoscalingAnnotations: boolean, cluster: ClusterSettings = {}): FieldError | undefined {
   let errs: FieldError | undefined;
   const name = meta.name ?? '';
   const generateName = meta.generateName ?? '';
@@ -35,7 +35,7 @@ function validateObjectMetadata(meta: ObjectMeta, allowAutoscalingAnnotations: b
     errs = new FieldError('name or generateName is required', ['name']);
   }
   const annotations = allowAutoscalingAnnotations
-    ? validateAutoscalingAnnotations(meta.annotations)
+    ? validateAutoscalingAnnotations(meta.annotations, cluster)
     : validateHasNoAutoscalingAnnotation(meta.annotations);
   return also(errs, annotations?.viaField('annotations'));
 }
@@ -101,11 +101,11 @@ function validateRevisionName(parent: ObjectMeta, name: string, generateName: st
 }
 
 /** RevisionTemplateSpec.Validate within a parent (Service or Configuration); paths relative to the template. */
-export function validateRevisionTemplate(t: RevisionTemplateSpec | undefined, parent: ObjectMeta): FieldError | undefined {
+export function validateRevisionTemplate(t: RevisionTemplateSpec | undefined, parent: ObjectMeta, cluster: ClusterSettings = {}): FieldError | undefined {
   const tmpl = t && typeof t === 'object' ? t : {};
   const meta = tmpl.metadata ?? {};
   let errs = validateRevisionSpec(tmpl.spec)?.viaField('spec');
-  errs = also(errs, validateAutoscalingAnnotations(meta.annotations)?.viaField('metadata.annotations'));
+  errs = also(errs, validateAutoscalingAnnotations(meta.annotations, cluster)?.viaField('metadata.annotations'));
   errs = also(errs, validateRevisionName(parent, meta.name ?? '', meta.generateName ?? ''));
   errs = also(errs, validateQueueSidecarAnnotations(meta.annotations)?.viaField('metadata.annotations'));
   errs = also(errs, validateProgressDeadlineAnnotation(meta.annotations)?.viaField('metadata.annotations'));
@@ -179,12 +179,12 @@ export function validateTraffic(traffic: TrafficTarget[] | undefined, ctx: Traff
   return errs?.viaField('traffic');
 }
 
-export function validateService(s: Service, old?: Service): FieldError | undefined {
+export function validateService(s: Service, old?: Service, cluster: ClusterSettings = {}): FieldError | undefined {
   const meta = s.metadata;
   let errs = also(validateObjectMetadata(meta, false),
     validateRolloutDurationAnnotation(meta.annotations)?.viaField('annotations'))?.viaField('metadata');
   const spec = s.spec ?? {};
-  const specErrs = also(validateRevisionTemplate(spec.template, meta)?.viaField('template'),
+  const specErrs = also(validateRevisionTemplate(spec.template, meta, cluster)?.viaField('template'),
     validateTraffic(spec.traffic, { defaultConfigurationName: true }));
   errs = also(errs, specErrs?.viaField('spec'));
   if (old) {
@@ -194,11 +194,11 @@ export function validateService(s: Service, old?: Service): FieldError | undefin
   return errs;
 }
 
-export function validateConfiguration(c: Configuration, old?: Configuration): FieldError | undefined {
+export function validateConfiguration(c: Configuration, old?: Configuration, cluster: ClusterSettings = {}): FieldError | undefined {
   const meta = c.metadata;
   let errs = also(validateObjectMetadata(meta, false),
     labelOwnerCheck(meta, SERVICE_LABEL, 'Service')?.viaField('labels'))?.viaField('metadata');
-  errs = also(errs, validateRevisionTemplate(c.spec?.template, meta)?.viaField('template').viaField('spec'));
+  errs = also(errs, validateRevisionTemplate(c.spec?.template, meta, cluster)?.viaField('template').viaField('spec'));
   if (old) {
     if (!hasOwners(meta)) {
       errs = also(errs, validateCreatorAndModifier(old.spec, c.spec, old.metadata.annotations, meta.annotations)?.viaField('metadata.annotations'));
@@ -208,9 +208,9 @@ export function validateConfiguration(c: Configuration, old?: Configuration): Fi
   return errs;
 }
 
-export function validateRevision(r: Revision, old?: Revision): FieldError | undefined {
+export function validateRevision(r: Revision, old?: Revision, cluster: ClusterSettings = {}): FieldError | undefined {
   const meta = r.metadata;
-  const errs = also(validateObjectMetadata(meta, true),
+  const errs = also(validateObjectMetadata(meta, true, cluster),
     labelOwnerCheck(meta, CONFIGURATION_LABEL, 'Configuration')?.viaField('labels'))?.viaField('metadata');
   if (old) {
     const diff = shortDiff('v1.RevisionSpec', old.spec ?? {}, r.spec ?? {}, 'revisionSpec');
