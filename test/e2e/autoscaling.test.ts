@@ -5,14 +5,14 @@
  * containerConcurrency 1, reserve revisions, revision GC (with no-gc) and a gradual rollout.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAutoscaleApp } from '../../src/runtime/process/testing/autoscale-app.ts';
 import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
-import { Ksrv, ROOT, run, waitFor } from './harness.ts';
+import { buildStaticImage } from './example-app-traffic.ts';
+import { Ksrv, waitFor } from './harness.ts';
 
 const IMAGE = 'example.com/ksrv/autoscale:e2e';
 const A = 'autoscaling.knative.dev';
@@ -21,17 +21,6 @@ const skip = sandboxTestsSkipReason();
 /** Short windows so that scale to zero takes seconds: window 6 s, grace 1 s. */
 const AUTOSCALER_CONFIG = 'autoscaler:\n  stable-window: 6s\n  scale-to-zero-grace-period: 1s\n  allow-zero-initial-scale: true\n';
 
-async function buildImage(dataDir: string): Promise<void> {
-  const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
-  try {
-    copyFileSync(buildAutoscaleApp(), join(ctx, 'autoscale'));
-    writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY autoscale /autoscale\nENTRYPOINT ["/autoscale"]\n');
-    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', IMAGE, '--data-dir', dataDir]);
-    assert.equal(r.code, 0, r.stderr);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
-}
 
 interface ServiceOptions {
   /** Revision template annotations. */
@@ -78,7 +67,7 @@ describe('autoscaling end to end', { skip }, () => {
 
   before(async () => {
     writeFileSync(join(ksrv.dataDir, 'config.yaml'), AUTOSCALER_CONFIG);
-    await buildImage(ksrv.dataDir);
+    await buildStaticImage(ksrv.dataDir, { binary: buildAutoscaleApp(), name: 'autoscale', tag: IMAGE });
     await ksrv.start();
     base = new URL(ksrv.gatewayUrl);
     // Goes to zero while the first tests run.

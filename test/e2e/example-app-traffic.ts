@@ -14,17 +14,33 @@ import { ROOT, run } from './harness.ts';
 
 export const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
 
-/** Builds the example app's image into the data dir, as a user would with `ksrv image build`. */
-export async function buildExampleImage(dataDir: string): Promise<void> {
+export interface StaticImage {
+  /** Host path of a static binary to put at `/${name}` as the entrypoint. */
+  binary: string;
+  name: string;
+  tag: string;
+  /** A LABEL line's value, to make images of the same binary differ (tag moves). */
+  label?: string;
+}
+
+/** Builds a FROM-scratch image of one static binary into the data dir with `ksrv image build`; returns its digest. */
+export async function buildStaticImage(dataDir: string, image: StaticImage): Promise<string> {
   const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
   try {
-    copyFileSync(buildExampleApp(), join(ctx, 'rest-api'));
-    writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY rest-api /rest-api\nENTRYPOINT ["/rest-api"]\n');
-    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', IMAGE, '--data-dir', dataDir]);
+    copyFileSync(image.binary, join(ctx, image.name));
+    const label = image.label ? `LABEL build=${image.label}\n` : '';
+    writeFileSync(join(ctx, 'Containerfile'), `FROM scratch\n${label}COPY ${image.name} /${image.name}\nENTRYPOINT ["/${image.name}"]\n`);
+    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', image.tag, '--data-dir', dataDir]);
     assert.equal(r.code, 0, r.stderr);
+    return /\((sha256:[0-9a-f]{64})\)/.exec(r.stdout)![1]!;
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
+}
+
+/** Builds the example app's image into the data dir, as a user would with `ksrv image build`. */
+export function buildExampleImage(dataDir: string, tag = IMAGE, label?: string): Promise<string> {
+  return buildStaticImage(dataDir, { binary: buildExampleApp(), name: 'rest-api', tag, label });
 }
 
 /** Which app answered ("v1" from "Welcome to the v1 app! \n"). */

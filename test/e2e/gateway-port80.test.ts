@@ -4,15 +4,13 @@
  * `curl -H "Host: …" http://$GATEWAY_IP` with the address read from istio-ingressgateway's status.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildExampleApp, sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
-import { FIXTURES, Ksrv, ROOT, run } from './harness.ts';
+import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
+import { buildExampleImage } from './example-app-traffic.ts';
+import { FIXTURES, Ksrv, run } from './harness.ts';
 
-const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
 const SVC = 'stock-service-example';
 const seed = (f: string) => join(FIXTURES, 'seed', f);
 
@@ -31,23 +29,12 @@ function port80SkipReason(): Promise<string | undefined> {
 
 const skip = sandboxTestsSkipReason() ?? await port80SkipReason();
 
-async function buildImage(dataDir: string): Promise<void> {
-  const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
-  try {
-    copyFileSync(buildExampleApp(), join(ctx, 'rest-api'));
-    writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY rest-api /rest-api\nENTRYPOINT ["/rest-api"]\n');
-    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', IMAGE, '--data-dir', dataDir]);
-    assert.equal(r.code, 0, r.stderr);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
-}
 
 describe('the gateway on port 80: the seed scripts, unmodified', { skip }, () => {
   const ksrv = new Ksrv();
 
   before(async () => {
-    await buildImage(ksrv.dataDir);
+    await buildExampleImage(ksrv.dataDir);
     await ksrv.start(['--gateway-address', '127.0.0.1:80']);
   });
   after(async () => { await ksrv.cleanup(); });

@@ -5,13 +5,12 @@
  * through 20 further random traffic changes and deploys.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildExampleApp, sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
-import { FIXTURES, Ksrv, ROOT, run } from './harness.ts';
+import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
+import { buildExampleImage } from './example-app-traffic.ts';
+import { FIXTURES, Ksrv, run } from './harness.ts';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
 const SVC = 'stock-service-example';
@@ -19,17 +18,6 @@ const MAIN = `${SVC}.default.example.com`;
 const skip = sandboxTestsSkipReason();
 const seed = (f: string) => join(FIXTURES, 'seed', f);
 
-async function buildImage(dataDir: string): Promise<void> {
-  const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
-  try {
-    copyFileSync(buildExampleApp(), join(ctx, 'rest-api'));
-    writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY rest-api /rest-api\nENTRYPOINT ["/rest-api"]\n');
-    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', IMAGE, '--data-dir', dataDir]);
-    assert.equal(r.code, 0, r.stderr);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -124,7 +112,7 @@ describe('the seed scenario through the gateway', { skip }, () => {
   let prober: Prober;
 
   before(async () => {
-    await buildImage(ksrv.dataDir);
+    await buildExampleImage(ksrv.dataDir);
     await ksrv.start();
     base = new URL(ksrv.gatewayUrl);
     prober = new Prober(base);

@@ -4,29 +4,18 @@
  * the revisions with Knative's reasons; a tag move does not change what an existing revision runs.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildExampleApp, sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
+import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
+import { buildExampleImage } from './example-app-traffic.ts';
 import { FIXTURES, Ksrv, ROOT, run } from './harness.ts';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
 const SVC = 'stock-service-example';
 const skip = sandboxTestsSkipReason();
 
-async function buildImage(dataDir: string, tag: string, label: string): Promise<string> {
-  const ctx = mkdtempSync(join(tmpdir(), 'ksrv-img-'));
-  try {
-    copyFileSync(buildExampleApp(), join(ctx, 'rest-api'));
-    writeFileSync(join(ctx, 'Containerfile'), `FROM scratch\nLABEL build=${label}\nCOPY rest-api /rest-api\nENTRYPOINT ["/rest-api"]\n`);
-    const r = await run(join(ROOT, 'bin/ksrv'), ['image', 'build', ctx, '--tag', tag, '--data-dir', dataDir]);
-    assert.equal(r.code, 0, r.stderr);
-    return /\((sha256:[0-9a-f]{64})\)/.exec(r.stdout)![1]!;
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
-}
 
 /** Addresses of the running instances of a revision, from the runtime's state file. */
 async function instanceAddresses(ksrv: Ksrv, revision: string): Promise<string[]> {
@@ -44,7 +33,7 @@ describe('revisions run as sandboxed processes from OCI images', { skip }, () =>
   const ksrv = new Ksrv();
   let digest = '';
   before(async () => {
-    digest = await buildImage(ksrv.dataDir, IMAGE, 'one');
+    digest = await buildExampleImage(ksrv.dataDir, IMAGE, 'one');
     await ksrv.start();
   });
   after(async () => { await ksrv.cleanup(); });
@@ -87,7 +76,7 @@ describe('revisions run as sandboxed processes from OCI images', { skip }, () =>
   });
 
   it('moving the tag does not change what an existing revision runs; a new revision gets the new digest', async () => {
-    const moved = await buildImage(ksrv.dataDir, IMAGE, 'two');
+    const moved = await buildExampleImage(ksrv.dataDir, IMAGE, 'two');
     assert.notEqual(moved, digest);
     assert.equal(await ksrv.k('get', 'rev', `${SVC}-v1`, '-o', 'jsonpath={.status.containerStatuses[0].imageDigest}'), digest);
     const file = join(ksrv.cacheDir, 'fresh.json');
