@@ -387,6 +387,16 @@ test('watch honours timeoutSeconds and ends after an ERROR event', async () => {
   assert.equal(await e.next(), undefined);
 });
 
+test('a timeoutSeconds beyond the timer range keeps the watch open', async () => {
+  await post(`${NS}/services`, service('w3'));
+  // 3,000,000 s overflows setTimeout (which would then fire after 1 ms).
+  const w = await openWatch(`${NS}/services?watch=true&timeoutSeconds=3000000&fieldSelector=metadata.name%3Dw3`);
+  assert.equal((await w.next())?.type, 'ADDED');
+  await call(`${NS}/services/w3`, { method: 'PATCH', body: '{"metadata":{"labels":{"x":"1"}}}', headers: { 'Content-Type': 'application/merge-patch+json' } });
+  assert.equal((await w.next())?.type, 'MODIFIED');
+  w.req.destroy();
+});
+
 test('close() ends open watch streams', async () => {
   const c = new FakeClient();
   const s = createApiServer({ client: c, token: '' });

@@ -25,6 +25,8 @@ export interface WatchRequest {
   warnings: string[];
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** An open stream; `done` settles once its response has finished or its connection closed. */
 export interface WatchHandle {
   end(): void;
@@ -107,7 +109,8 @@ export async function serveWatch(res: ServerResponse, w: WatchRequest, tracker: 
   tracker.add(handle);
   // res 'close' (not req 'close') fires when the client goes away mid-stream.
   res.on('close', end);
-  if (w.timeoutSeconds !== undefined) timer = setTimeout(end, w.timeoutSeconds * 1000);
+  // setTimeout fires after 1 ms for delays beyond 2^31-1 ms (~24.8 days): cap them there instead.
+  if (w.timeoutSeconds !== undefined) timer = setTimeout(end, Math.min(w.timeoutSeconds * 1000, MAX_TIMER_MS));
 
   try {
     clientWatch = await w.client.watch(w.type, w.query, onEvent, end);

@@ -4,7 +4,7 @@
  * (the certificate's SANs must name it).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateTls } from '../api/tls.ts';
 
@@ -20,7 +20,10 @@ interface CertMeta { hosts: string[] }
 export function loadOrCreateCredentials(dataDir: string, apiHost: string): Credentials {
   const dir = join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // `mode` only applies to what is created: a pki dir or secret left with looser modes is tightened.
+  chmodSync(dir, 0o700);
   const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'apiserver.crt'), key: join(dir, 'apiserver.key'), meta: join(dir, 'hosts.json'), token: join(dir, 'token') };
+  for (const secret of [files.token, files.key]) if (existsSync(secret)) chmodSync(secret, 0o600);
 
   let token: string;
   if (existsSync(files.token)) token = readFileSync(files.token, 'utf8').trim();

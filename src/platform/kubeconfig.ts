@@ -1,5 +1,5 @@
 /** Writes the kubeconfig that points kubectl (and the ksrv CLI) at this ksrv. */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 
 export interface KubeconfigOptions {
@@ -23,4 +23,6 @@ export function renderKubeconfig(o: KubeconfigOptions): string {
 
 export function writeKubeconfig(path: string, o: KubeconfigOptions): void {
   writeFileSync(path, renderKubeconfig(o), { mode: 0o600 });
+  // It holds the token: an existing file keeps its mode on write, so set it.
+  chmodSync(path, 0o600);
 }

@@ -31,9 +31,14 @@ export function hexOf(digest: string): string {
 export class HashingStream extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
+  /** `limit`: fail as soon as more bytes than that flow through (a source that sends too much stops at once). */
+  constructor(private readonly limit?: { bytes: number; error: () => Error }) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.limit && this.bytes > this.limit.bytes) return done(this.limit.error());
+    this.hash.update(chunk);
     done(null, chunk);
   }
   digest(): string {
@@ -98,7 +103,10 @@ export class BlobStore {
   /** Stores a stream's content, verifying digest (and size when given). */
   async putStream(source: Readable, expected?: string, expectedSize?: number): Promise<{ digest: string; size: number }> {
     const tmp = this.tempPath();
-    const hashing = new HashingStream();
+    const hashing = new HashingStream(expectedSize === undefined ? undefined : {
+      bytes: expectedSize,
+      error: () => new Error(`blob ${expected ?? '(unnamed)'} size mismatch: expected ${expectedSize} bytes, got more`),
+    });
     try {
       await pipeline(source, hashing, createWriteStream(tmp, { flags: 'wx' }));
       const digest = hashing.digest();

@@ -8,7 +8,7 @@ import { AuthFileCredentials } from './credentials.ts';
 import { removeTree } from './fs-util.ts';
 import { ImageStore } from './image-store.ts';
 import { MediaType } from './oci.ts';
-import { parseChallenge } from './registry-client.ts';
+import { parseChallenge, transportAllowed } from './registry-client.ts';
 import { buildFixtureImage, sha256, type BuiltImage } from './testing/fixtures.ts';
 
 type AuthMode = 'none' | 'basic' | 'bearer';
@@ -169,6 +169,18 @@ describe('credentials and challenges', () => {
       scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
     });
     assert.deepEqual(parseChallenge('Basic realm=x'), { scheme: 'basic', params: { realm: 'x' } });
+  });
+
+  it('allows plain http only from a loopback registry to loopback (redirects, token realms)', () => {
+    assert.ok(transportAllowed('127.0.0.1:5000', new URL('http://127.0.0.1:5000/v2/x')));
+    assert.ok(transportAllowed('localhost:5000', new URL('http://127.0.0.1:9000/token')));
+    assert.ok(transportAllowed('registry.example.com', new URL('https://cdn.example.net/blob')));
+    assert.ok(transportAllowed('127.0.0.1:5000', new URL('https://cdn.example.net/blob')));
+    // A remote registry may not send the client to a local service in the clear.
+    assert.ok(!transportAllowed('registry.example.com', new URL('http://127.0.0.1:8090/metrics')));
+    assert.ok(!transportAllowed('registry-1.docker.io', new URL('http://localhost:6443/')));
+    assert.ok(!transportAllowed('127.0.0.1:5000', new URL('http://cdn.example.net/blob')));
+    assert.ok(!transportAllowed('127.0.0.1:5000', new URL('file:///etc/passwd')));
   });
 
   it('matches auth.json keys by host, URL or repository prefix (longest wins)', async () => {

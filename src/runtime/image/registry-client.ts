@@ -82,7 +82,7 @@ export class RegistryClient {
       if (res.status < 300 || res.status >= 400 || !res.headers.get('location')) return res;
       await res.body?.cancel();
       const next = new URL(res.headers.get('location')!, current);
-      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && isLoopbackRegistry(next.host))) {
+      if (!transportAllowed(new URL(url).host, next)) {
         throw new RegistryError(`refusing redirect to ${next.protocol}//${next.host} (https is required)`);
       }
       current = next.toString();
@@ -101,7 +101,7 @@ export class RegistryClient {
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError(`${ref.domain}: bearer challenge without a realm`, 401);
     const tokenUrl = new URL(realm);
-    if (tokenUrl.protocol !== 'https:' && !(tokenUrl.protocol === 'http:' && isLoopbackRegistry(tokenUrl.host))) {
+    if (!transportAllowed(ref.domain, tokenUrl)) {
       throw new RegistryError(`${ref.domain}: refusing token realm ${tokenUrl.origin} (https is required)`);
     }
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
@@ -116,6 +116,16 @@ export class RegistryClient {
     if (!token) throw new RegistryError(`${ref.domain}: token endpoint returned no token`);
     return `Bearer ${token}`;
   }
+}
+
+/**
+ * Where a registry may send the client (redirects, token realm): https anywhere; plain http only
+ * from a loopback registry to loopback. A remote registry naming http://127.0.0.1:… would otherwise
+ * make the pull (and, for a realm, its credentials) reach local services in the clear.
+ */
+export function transportAllowed(registryDomain: string, target: URL): boolean {
+  if (target.protocol === 'https:') return true;
+  return target.protocol === 'http:' && isLoopbackRegistry(registryDomain) && isLoopbackRegistry(target.host);
 }
 
 export function registryBase(domain: string): string {

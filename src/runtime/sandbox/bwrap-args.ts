@@ -67,6 +67,8 @@ export interface SandboxArgs {
   argv: string[];
   /** fd on which bwrap reports `{"child-pid": N}` (the sandbox's pid 1 as seen from the host). */
   infoFd?: number;
+  /** Variables bwrap sets for the app only (those that must not reach host processes, see sandbox-command.ts). */
+  setenv?: [string, string][];
 }
 
 function mountEntry(base: string, dest: string, e: RootfsEntry): string[] {
@@ -92,6 +94,7 @@ export function bwrapArgs(s: SandboxArgs): string[] {
     '--proc', '/proc', '--dev', '/dev', '--perms', '01777', '--tmpfs', '/tmp');
   for (const h of s.layout.hostPaths ?? []) {
     args.push(...(h.kind === 'symlink' ? ['--symlink', h.target!, h.path] : ['--ro-bind', h.path, h.path]));
+    for (const m of h.masks ?? []) args.push(...(m.kind === 'dir' ? ['--tmpfs', m.path, '--remount-ro', m.path] : ['--ro-bind', '/dev/null', m.path]));
   }
   // A working directory missing from the image is created (as containerd does) when it lies outside the binds.
   const wd = s.workingDir || '/';
@@ -100,6 +103,7 @@ export function bwrapArgs(s: SandboxArgs): string[] {
   if (firstComponent && !boundTop.has(firstComponent) && !['proc', 'dev', 'tmp', 'etc'].includes(firstComponent)) args.push('--dir', wd);
   args.push('--remount-ro', '/', '--chdir', wd);
   if (s.infoFd !== undefined) args.push('--info-fd', String(s.infoFd));
+  for (const [k, v] of s.setenv ?? []) args.push('--setenv', k, v);
   args.push('--', ...s.argv);
   return args;
 }
