@@ -1,14 +1,15 @@
 /**
  * Gateway data-path benchmark. In one run, `wrk` against
  *   (a) one backend directly,
- *   (b) ksrv's gateway with a 50/50 split over two backends,
+ *   (b) ksrv's gateway with a 50/50 split over two backends, inbound through node:http (`fastPath: false`),
+ *   (b') the same with the lean inbound HTTP/1.1 path (`fastPath: true`, src/gateway/fast-http1.ts),
  *   (c) nginx (1 worker, `split_clients` 50/50 over the same two backends, upstream keep-alive),
  * each proxy pinned to the same single core (taskset), wrk and the backends (the example Go app,
  * GOMAXPROCS=1) on the other. Prints requests/s, p50/p99 latency and the proxy's CPU time per
  * request (user + sys of its processes, which other load on the machine barely changes), and the
- * ratios. Gateway and nginx alternate for `rounds` rounds; the best round of each is reported.
+ * ratios. The gateways and nginx alternate for `rounds` rounds; the median round of each is reported.
  * Goal (issue 4): gateway throughput ≥ nginx's, added p99 latency < 1 ms.
- * Usage: node --import tsx bench/gateway.ts [seconds=8] [connections=64] [rounds=2]
+ * Usage: node --import tsx bench/gateway.ts [seconds=8] [connections=64] [rounds=3]
  *        (internal: bench/gateway.ts --serve PORT BACKEND1 BACKEND2 runs just the gateway)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,7 +27,7 @@ if (process.argv[2] === '--serve') {
   const [port, ...backends] = process.argv.slice(3);
   const eps: Endpoint[] = backends.map((b) => ({ host: '127.0.0.1', port: Number(b) }));
   const source: EndpointSource = { endpoints: (_ns, rev) => [eps[Number(rev.slice(1))]!], onEndpointsChange: () => {} };
-  const gateway = new Gateway({ endpoints: source, h2c: process.env.BENCH_H2C !== '0' });
+  const gateway = new Gateway({ endpoints: source, h2c: process.env.BENCH_H2C !== '0', fastPath: process.env.BENCH_FAST_PATH !== '0' });
   gateway.table.update('default/bench', {
     namespace: 'default', route: 'bench', visibility: 'ExternalIP',
     groups: [{ tag: '', hosts: [HOST], splits: [{ revisionName: 'r0', percent: 50 }, { revisionName: 'r1', percent: 50 }] }],
@@ -41,12 +42,12 @@ if (process.argv[2] === '--serve') {
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 8);
   const connections = Number(process.argv[3] ?? 64);
-  const rounds = Number(process.argv[4] ?? 2);
+  const rounds = Number(process.argv[4] ?? 3);
   const PROXY_CPU = '1';
   const LOAD_CPU = '0';
   const children: ChildProcess[] = [];
   const work = mkdtempSync(join(tmpdir(), 'ksrv-gw-bench-'));
-  const ports = { b1: 18081, b2: 18082, gateway: 18090, nginx: 18091 };
+  const ports = { b1: 18081, b2: 18082, gateway: 18090, nginx: 18091, fast: 18092 };
 
   const start = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, readyText?: string): Promise<ChildProcess> => new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,14 +76,16 @@ async function main(): Promise<void> {
     return { rps, p50: lat('50'), p99: lat('99'), cpuUsPerRequest: userUs + sysUs, userUs, sysUs, errors };
   };
   type Result = Awaited<ReturnType<typeof wrk>>;
-  const best = (runs: Result[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const median = (runs: Result[]) => [...runs].sort((a, b) => a.rps - b.rps)[(runs.length - 1) >> 1]!;
 
   try {
     const app = buildExampleApp();
     for (const [i, port] of [ports.b1, ports.b2].entries()) {
       await start('taskset', ['-c', LOAD_CPU, app], { LISTEN_PORT: String(port), RESOURCE: `b${i + 1}`, GOMAXPROCS: '1' }, 'listening');
     }
-    const gatewayPid = (await start('taskset', ['-c', PROXY_CPU, process.execPath, ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(ports.gateway), String(ports.b1), String(ports.b2)], {}, 'ready')).pid!;
+    const startGateway = async (port: number, fastPath: boolean) => (await start('taskset', ['-c', PROXY_CPU, process.execPath, ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(port), String(ports.b1), String(ports.b2)], { BENCH_FAST_PATH: fastPath ? '1' : '0' }, 'ready')).pid!;
+    const gatewayPid = await startGateway(ports.gateway, false);
+    const fastPid = await startGateway(ports.fast, true);
     writeFileSync(join(work, 'nginx.conf'), `
 worker_processes 1;
 daemon off;
@@ -112,28 +115,34 @@ http {
 
     // Warm-up (JIT, connection pools), then the measured runs.
     await wrk(ports.gateway);
+    await wrk(ports.fast);
     await wrk(ports.nginx);
     const direct = await wrk(ports.b1);
     const gatewayRuns: Result[] = [];
+    const fastRuns: Result[] = [];
     const nginxRuns: Result[] = [];
     for (let r = 0; r < rounds; r++) {
       gatewayRuns.push(await wrk(ports.gateway, gatewayPid));
+      fastRuns.push(await wrk(ports.fast, fastPid));
       nginxRuns.push(await wrk(ports.nginx, nginxPid));
     }
-    const gateway = best(gatewayRuns);
-    const nginx = best(nginxRuns);
+    const gateway = median(gatewayRuns);
+    const fast = median(fastRuns);
+    const nginx = median(nginxRuns);
 
     const row = (name: string, r: Result) =>
       `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)} ${(Number.isNaN(r.cpuUsPerRequest) ? '' : `${r.cpuUsPerRequest.toFixed(1)} (${r.userUs.toFixed(1)} + ${r.sysUs.toFixed(1)})`).padStart(20)}  ${r.errors}`;
-    console.log(`wrk -t1 -c${connections} -d${seconds}s, best of ${rounds}; proxies on CPU ${PROXY_CPU}, wrk + backends on CPU ${LOAD_CPU}`);
-    console.log(`all rounds req/s: gateway ${gatewayRuns.map((r) => r.rps.toFixed(0)).join(' ')}; nginx ${nginxRuns.map((r) => r.rps.toFixed(0)).join(' ')}`);
+    const rps = (runs: Result[]) => runs.map((r) => `${r.rps.toFixed(0)} (${r.cpuUsPerRequest.toFixed(1)} µs)`).join(' ');
+    console.log(`wrk -t1 -c${connections} -d${seconds}s, median of ${rounds}; proxies on CPU ${PROXY_CPU}, wrk + backends on CPU ${LOAD_CPU}`);
+    console.log(`all rounds req/s (CPU/req): gateway ${rps(gatewayRuns)}; fast path ${rps(fastRuns)}; nginx ${rps(nginxRuns)}`);
     console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'CPU µs/req (usr + sys)'.padStart(20)}`);
     console.log(row('(a) backend direct', direct));
-    console.log(row('(b) ksrv gateway 50/50', gateway));
+    console.log(row('(b) gateway, node:http in', gateway));
+    console.log(row("(b') gateway, fast path in", fast));
     console.log(row('(c) nginx split_clients', nginx));
-    console.log(`gateway/nginx throughput: ${(gateway.rps / nginx.rps).toFixed(2)}×; gateway/direct: ${(gateway.rps / direct.rps).toFixed(2)}×; nginx/direct: ${(nginx.rps / direct.rps).toFixed(2)}×`);
-    console.log(`proxy CPU per request: gateway/nginx ${(gateway.cpuUsPerRequest / nginx.cpuUsPerRequest).toFixed(2)}×`);
-    console.log(`added p99 vs direct: gateway ${(gateway.p99 - direct.p99).toFixed(2)} ms, nginx ${(nginx.p99 - direct.p99).toFixed(2)} ms; gateway/nginx p99: ${(gateway.p99 / nginx.p99).toFixed(2)}×`);
+    console.log(`throughput: fast/node:http ${(fast.rps / gateway.rps).toFixed(2)}×; fast/nginx ${(fast.rps / nginx.rps).toFixed(2)}×; node:http/nginx ${(gateway.rps / nginx.rps).toFixed(2)}×; fast/direct ${(fast.rps / direct.rps).toFixed(2)}×; nginx/direct ${(nginx.rps / direct.rps).toFixed(2)}×`);
+    console.log(`proxy CPU per request: fast/nginx ${(fast.cpuUsPerRequest / nginx.cpuUsPerRequest).toFixed(2)}×; node:http/nginx ${(gateway.cpuUsPerRequest / nginx.cpuUsPerRequest).toFixed(2)}×`);
+    console.log(`added p99 vs direct: fast ${(fast.p99 - direct.p99).toFixed(2)} ms, node:http ${(gateway.p99 - direct.p99).toFixed(2)} ms, nginx ${(nginx.p99 - direct.p99).toFixed(2)} ms`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));

@@ -16,6 +16,7 @@ import type { Client } from '../client/client.ts';
 import { Informer } from '../controller/informer.ts';
 import { type EndpointSource, revisionSettings, RevisionBackends, type RevisionBackend } from './backends.ts';
 import { Exchange, type InboundRequest, type InboundResponse } from './exchange.ts';
+import { type FastBodyRequest, FastConnection, type FastPathHost, type FastRequest, type FastResponse } from './fast-http1.ts';
 import { clientAddress, upstreamHeaders } from './forwarding-headers.ts';
 import { hostKey, isGatewayOwnHost } from './host.ts';
 import { type GatewayMetrics, PrometheusExporter } from './metrics.ts';
@@ -52,6 +53,12 @@ export interface GatewayOptions {
   keepAliveTimeoutMs?: number;
   /** Accept prior-knowledge h2c on the same port (default true). */
   h2c?: boolean;
+  /**
+   * Serve plain HTTP/1.x requests on the lean inbound path (`fast-http1.ts`) instead of node:http;
+   * anything it does not cover falls back to node:http per connection (default true; the
+   * environment variable KSRV_GATEWAY_FAST_PATH=0 turns the default off, e.g. for `ksrv up`).
+   */
+  fastPath?: boolean;
   connectionsPerInstance?: number;
   logger?: Logger;
 }
@@ -71,6 +78,7 @@ export class Gateway {
   tagHeaderRouting: boolean;
   private readonly noReadyInstance: NoReadyInstanceHook;
   private readonly acceptH2c: boolean;
+  private readonly fastPath: FastPathHost | undefined;
   private informer: Informer | undefined;
 
   constructor(private readonly opts: GatewayOptions = {}) {
@@ -98,6 +106,14 @@ export class Gateway {
     this.http2 = createH2Server({ maxHeaderListPairs: 256, settings: { maxHeaderListSize: maxHeaderSize } }, this.handle);
     this.http2.on('sessionError', () => undefined);
     this.listener = createNetServer({ noDelay: true }, this.onConnection);
+    this.fastPath = (opts.fastPath ?? process.env.KSRV_GATEWAY_FAST_PATH !== '0') ? {
+      fastHandle: (req, res) => this.route(req, res, req.host, req.tag, req.hasBody),
+      toHttp1: this.toHttp1,
+      toHttp2: this.toHttp2,
+      acceptH2c: this.acceptH2c,
+      maxHeaderBytes: maxHeaderSize,
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 65_000,
+    } : undefined;
   }
 
   /** Feeds revision settings (h2c port, timeouts) from a Revision informer. */
@@ -139,6 +155,11 @@ export class Gateway {
     socket.once('close', () => this.sockets.delete(socket));
     // Sockets handed over with emit('connection') do not get the servers' noDelay.
     socket.setNoDelay(true);
+    if (this.fastPath !== undefined) {
+      socket.on('error', ignore);
+      new FastConnection(socket, this.fastPath);
+      return;
+    }
     if (!this.acceptH2c) {
       this.http1.emit('connection', socket);
       return;
@@ -151,65 +172,77 @@ export class Gateway {
       const h2 = seen.compare(H2_PREFACE, 0, n, 0, n) === 0;
       if (h2 && seen.length < H2_PREFACE.length) return; // a prefix of the preface so far
       socket.off('data', onData);
-      socket.pause();
-      if (h2) {
-        // The HTTP/2 session picks up the bytes already read (socket.readableLength) itself.
-        socket.unshift(seen);
-        this.http2.emit('connection', socket);
-        return;
-      }
-      // The HTTP/1 server reads the socket's handle natively from here on (fast path); the bytes
-      // already read go to it through its 'data' listener, which parses them like any read.
-      this.http1.emit('connection', socket);
-      socket.emit('data', seen);
-      socket.resume();
+      if (h2) this.toHttp2(socket, seen);
+      else this.toHttp1(socket, seen);
     };
     socket.on('data', onData);
+  };
+
+  private readonly toHttp2 = (socket: Socket, seen: Buffer): void => {
+    socket.pause();
+    // The HTTP/2 session picks up the bytes already read (socket.readableLength) itself.
+    socket.unshift(seen);
+    this.http2.emit('connection', socket);
+  };
+
+  private readonly toHttp1 = (socket: Socket, seen: Buffer | undefined): void => {
+    socket.pause();
+    // The HTTP/1 server reads the socket's handle natively from here on; the bytes already read
+    // go to it through its 'data' listener, which parses them like any read.
+    this.http1.emit('connection', socket);
+    if (seen !== undefined && seen.length > 0) socket.emit('data', seen);
+    socket.resume();
   };
 
   // ---- requests -----------------------------------------------------------------------------
 
   private readonly handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
     const host = (req.headers.host ?? req.headers[':authority']) as string | undefined;
-    const key = hostKey(host);
-    const route = this.table.lookup(key);
-    if (route === undefined) {
-      this.ownPage(key, req, res);
-      return;
-    }
-    let group = route.group;
-    if (route.tags !== undefined && this.tagHeaderRouting) {
-      const tag = req.headers['knative-serving-tag'];
-      if (typeof tag === 'string') group = route.tags.get(tag) ?? group;
-    }
-    const backend = group.pick();
-    if (backend === undefined) {
-      plain(res, 503, `route ${group.namespace}/${group.route} has no traffic target\n`);
-      return;
-    }
-    if (backend.instances.length === 0) {
-      this.waitForInstance(backend, req, res, host!);
-      return;
-    }
-    this.forward(backend, req, res, host!);
+    const tag = req.headers['knative-serving-tag'];
+    if (!this.route(req, res, host, typeof tag === 'string' ? tag : undefined, hasBody(req))) this.ownPage(hostKey(host), req, res);
   };
 
-  private forward(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string): void {
+  /**
+   * Routes a request by Host (and tag header) and proxies it. False, having done nothing, when no
+   * route has the host (the caller answers: the gateway's own pages or 404).
+   */
+  private route(req: InboundRequest | FastRequest | FastBodyRequest, res: InboundResponse | FastResponse, host: string | undefined, tag: string | undefined, body: boolean): boolean {
+    const route = this.table.lookup(hostKey(host));
+    if (route === undefined) return false;
+    // The fast path's request/response implement what the code below uses of node:http's.
+    const inReq = req as InboundRequest;
+    const inRes = res as InboundResponse;
+    let group = route.group;
+    if (route.tags !== undefined && this.tagHeaderRouting && tag !== undefined) group = route.tags.get(tag) ?? group;
+    const backend = group.pick();
+    if (backend === undefined) {
+      plain(inRes, 503, `route ${group.namespace}/${group.route} has no traffic target\n`);
+      return true;
+    }
+    if (backend.instances.length === 0) {
+      this.waitForInstance(backend, inReq, inRes, host!, body);
+      return true;
+    }
+    this.forward(backend, inReq, inRes, host!, body);
+    return true;
+  }
+
+  private forward(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string, body: boolean): void {
     const instance = backend.pick();
     if (!instance) {
-      this.waitForInstance(backend, req, res, host);
+      this.waitForInstance(backend, req, res, host, body);
       return;
     }
     const startedAt = performance.now();
     const headers = upstreamHeaders(req.rawHeaders, host, clientAddress(req.socket.remoteAddress));
-    new Exchange(req, res, backend, instance, headers, hasBody(req), startedAt).start();
+    new Exchange(req, res, backend, instance, headers, body, startedAt).start();
     // After the exchange's own 'close' listener, so the instance's slot is already free.
     if (backend.settings.containerConcurrency && this.opts.requestEnded) res.once('close', () => this.opts.requestEnded!(backend));
   }
 
-  private waitForInstance(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string): void {
+  private waitForInstance(backend: RevisionBackend, req: InboundRequest, res: InboundResponse, host: string, body: boolean): void {
     const admit = (verdict: InstanceAdmission) => {
-      if (verdict === true && backend.instances.length) this.forward(backend, req, res, host);
+      if (verdict === true && backend.instances.length) this.forward(backend, req, res, host, body);
       else if (typeof verdict === 'object') plain(res, verdict.status, `${verdict.body}\n`);
       else plain(res, 503, `no ready instance of revision ${backend.namespace}/${backend.name}\n`);
     };
