@@ -28,7 +28,7 @@ function pct(values: number[], p: number): number {
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 const ksrv = new Ksrv();
-await ksrv.start(['--runtime', 'simulated']);
+await ksrv.start(['--runtime', 'simulated', ...(process.env.BENCH_KSRV_ARGS ?? '').split(' ').filter(Boolean)]);
 const cfg = parse(readFileSync(ksrv.kubeconfig, 'utf8'));
 const server = new URL(cfg.clusters[0].cluster.server);
 const token: string = cfg.users[0].user.token;

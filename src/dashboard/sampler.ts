@@ -14,9 +14,10 @@ import type { RevisionView } from './views.ts';
 /** The autoscaler's read API the dashboard uses. */
 export type AutoscalerView = Pick<Autoscaler, 'keys' | 'status' | 'decisions'>;
 
-export const SAMPLE_INTERVAL_MS = 1000;
-/** 15 minutes of one-second samples. */
-export const RING_CAPACITY = 900;
+/** Every 2 s, the autoscaler's decision period: finer points would show nothing more about scaling. */
+export const SAMPLE_INTERVAL_MS = 2000;
+/** 15 minutes of samples. */
+export const RING_CAPACITY = (15 * 60 * 1000) / SAMPLE_INTERVAL_MS;
 
 interface Previous {
   at: number;
