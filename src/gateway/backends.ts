@@ -72,6 +72,8 @@ export class RevisionBackend {
   /** Ready instances, replaced as a whole on change. */
   instances: UpstreamInstance[] = [];
   readonly counters = new TrafficCounters();
+  /** The Revision object is gone (its metrics stop being reported once it has nothing left in flight). */
+  deleted = false;
   private cursor = 0;
 
   constructor(readonly namespace: string, readonly name: string) {}
@@ -134,6 +136,7 @@ export class RevisionBackends implements GatewayMetrics {
     this.settings.set(key, settings);
     const backend = this.backends.get(key);
     if (!backend) return;
+    backend.deleted = false;
     const protocolChanged = backend.settings.protocol !== settings.protocol;
     const limitChanged = (backend.settings.containerConcurrency ?? 0) !== (settings.containerConcurrency ?? 0);
     backend.settings = settings;
@@ -141,9 +144,17 @@ export class RevisionBackends implements GatewayMetrics {
     else if (limitChanged) for (const l of this.changeListeners) l(backend);
   }
 
-  /** The revision was deleted: forget its settings; instances go when the runtime reports them gone. */
+  /**
+   * The revision was deleted: forget its settings; instances go when the runtime reports them gone.
+   * The backend object stays, because installed route groups may still hold it (a route keeps its
+   * last table while a target is missing, and a recreated revision of the same name must be the
+   * same backend); it only drops out of the metrics.
+   */
   forget(namespace: string, name: string): void {
-    this.settings.delete(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    this.settings.delete(key);
+    const backend = this.backends.get(key);
+    if (backend) backend.deleted = true;
   }
 
   /** Replaces the instance list from the endpoint source, keeping clients of unchanged endpoints. */
@@ -166,7 +177,8 @@ export class RevisionBackends implements GatewayMetrics {
 
   revisions(): RevisionStats[] {
     const now = performance.now();
-    return [...this.backends.values()].map((b) => this.stats(b, now));
+    const reported = [...this.backends.values()].filter((b) => !b.deleted || b.instances.length > 0 || b.counters.inFlight > 0);
+    return reported.map((b) => this.stats(b, now));
   }
 
   private stats(b: RevisionBackend, now: number): RevisionStats {
