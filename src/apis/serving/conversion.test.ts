@@ -153,7 +153,7 @@ function applyMergePatch(target: any, patch: any): any {
 }
 
 function seed(name: string): KObject {
-  return parse(readFileSync(new URL(`./testdata/${name}.yaml`, import.meta.url), 'utf8'));
+  return parse(readFileSync(new URL(`../../../test/fixtures/seed/${name}.yaml`, import.meta.url), 'utf8'));
 }
 
 test('seed manifests convert and pass admission end to end', () => {
