@@ -66,9 +66,8 @@ export class MemoryStore implements Store {
     return JSON.parse(entry.json) as KObject;
   }
 
-  async update(ref: ObjectRef, obj: KObject, expectedResourceVersion?: string): Promise<KObject> {
-    this.assertOpen();
-    assertObjectMatchesRef(ref, obj);
+  /** The stored entry of `ref`, checked against the caller's resourceVersion precondition. */
+  private existing(ref: ObjectRef, expectedResourceVersion: string | undefined) {
     const bucket = this.bucket(ref);
     const name = objectName(ref);
     const current = bucket?.get(name);
@@ -76,6 +75,13 @@ export class MemoryStore implements Store {
     if (hasPrecondition(expectedResourceVersion) && expectedResourceVersion !== String(current.rv)) {
       throw conflict(ref, String(current.rv));
     }
+    return { bucket, name, current };
+  }
+
+  async update(ref: ObjectRef, obj: KObject, expectedResourceVersion?: string): Promise<KObject> {
+    this.assertOpen();
+    assertObjectMatchesRef(ref, obj);
+    const { bucket, name, current } = this.existing(ref, expectedResourceVersion);
     const rv = ++this.rv;
     const entry: Entry = { ref: current.ref, rv, json: stampedJson(obj, rv) };
     bucket.set(name, entry);
@@ -85,13 +91,7 @@ export class MemoryStore implements Store {
 
   async delete(ref: ObjectRef, expectedResourceVersion?: string): Promise<KObject> {
     this.assertOpen();
-    const bucket = this.bucket(ref);
-    const name = objectName(ref);
-    const current = bucket?.get(name);
-    if (!bucket || !current) throw notFound(ref);
-    if (hasPrecondition(expectedResourceVersion) && expectedResourceVersion !== String(current.rv)) {
-      throw conflict(ref, String(current.rv));
-    }
+    const { bucket, name, current } = this.existing(ref, expectedResourceVersion);
     const rv = ++this.rv;
     bucket.delete(name);
     const json = restampJson(current.json, rv);
