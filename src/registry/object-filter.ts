@@ -66,3 +66,20 @@ export function objectFilter(type: ResourceType, labelSelector?: string, fieldSe
     throw e;
   }
 }
+
+/**
+ * The part of an object any selector can look at: labels, name, namespace and the few other
+ * fields in the getters above. Watches remember objects' previous states in this form (to see an
+ * object stop or start matching) at a fraction of the memory of whole objects.
+ */
+export function selectorView(obj: KObject): KObject {
+  const o = obj as any;
+  const view: KObject = {
+    apiVersion: obj.apiVersion, kind: obj.kind,
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, labels: obj.metadata.labels },
+  };
+  if (o.involvedObject !== undefined) (view as any).involvedObject = o.involvedObject;
+  for (const k of ['reason', 'reportingComponent', 'source', 'type'] as const) if (o[k] !== undefined) (view as any)[k] = o[k];
+  if (o.status?.phase !== undefined) view.status = { phase: o.status.phase };
+  return view;
+}

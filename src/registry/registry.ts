@@ -32,7 +32,7 @@ import { ApiError, errors } from '../lib/errors.ts';
 import { applyMergePatch } from '../lib/merge-patch.ts';
 import { StoreError, type ObjectRef, type Store } from '../store/store.ts';
 import { GarbageCollector, type GcHost } from './garbage-collector.ts';
-import { objectFilter } from './object-filter.ts';
+import { objectFilter, selectorView } from './object-filter.ts';
 import { byNamespaceAndName, startWatch } from './watch.ts';
 
 export interface RegistryOptions {
@@ -95,7 +95,7 @@ class PreviousStates {
   private readonly byRv = new Map<string, KObject>();
   constructor(private readonly capacity: number) {}
   remember(resourceVersion: string, before: KObject): void {
-    this.byRv.set(resourceVersion, before);
+    this.byRv.set(resourceVersion, selectorView(before));
     if (this.byRv.size > this.capacity) this.byRv.delete(this.byRv.keys().next().value!);
   }
   get(resourceVersion: string): KObject | undefined {
