@@ -119,14 +119,21 @@ export class Gateway {
   /** Feeds revision settings (h2c port, timeouts) from a Revision informer. */
   watchRevisions(client: Client): Promise<void> {
     const informer = new Informer(client, RevisionType, this.opts.logger);
+    this.informer = informer;
+    this.followRevisions(informer);
+    return informer.start();
+  }
+
+  /** Takes revision settings (h2c, timeouts, containerConcurrency) from an informer someone else runs. */
+  followRevisions(informer: Informer): void {
     const apply = (r: any) => this.backends.setSettings(r.metadata.namespace ?? 'default', r.metadata.name, revisionSettings(r));
     informer.addEventHandler({
       onAdd: apply,
       onUpdate: (_old, r) => apply(r),
       onDelete: (r) => this.backends.forget(r.metadata.namespace ?? 'default', r.metadata.name!),
     });
-    this.informer = informer;
-    return informer.start();
+    // A late handler hears no replay: take what the cache already holds (applying twice is harmless).
+    for (const r of informer.list()) apply(r);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {

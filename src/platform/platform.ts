@@ -129,7 +129,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     autoscaler = new Autoscaler({ config: () => config.autoscaler.get(), source: gateway.metrics });
     const theAutoscaler = autoscaler;
     cleanups.push(() => theAutoscaler.close());
-    await gateway.watchRevisions(registry);
     await ensureCompatServices(registry, (ns) => registry.ensureNamespace(ns), opts.gateway.host, gatewayAddress.port);
     const gatewayUrl = `http://${formatHostPort({ host: opts.gateway.host, port: gatewayAddress.port })}`;
 
@@ -138,6 +137,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       gcConfig: config.gc, networkConfig: config.network, autoscaler,
     });
     cleanups.push(() => controllers.stop());
+    gateway.followRevisions(controllers.revisions);
 
     const api = createApiServer({ client: registry, token: creds.token, tls: { key: creds.key, cert: creds.cert }, logger: logger.child({ component: 'api' }) });
     const { port } = await api.listen(opts.api.host, opts.api.port);

@@ -52,6 +52,8 @@ export interface ControllerDeps {
 export interface RunningControllers {
   stop(): Promise<void>;
   idle(): Promise<void>;
+  /** The controllers' Revision cache, for other in-process readers (the gateway) instead of a second copy. */
+  readonly revisions: Informer;
 }
 
 /** Index of routes by what their traffic references: `ns/config/<name>`, `ns/rev/<name>`. */
@@ -169,6 +171,7 @@ export function startControllers(deps: ControllerDeps): RunningControllers {
   const quiet = () => stopped || idlers.every((i) => i.isIdle());
 
   return {
+    revisions,
     async idle() {
       await synced;
       for (;;) {
