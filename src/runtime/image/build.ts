@@ -96,6 +96,14 @@ export async function buildImage(contextDir: string, opts: BuildOptions, deps: B
         return fail(ins, (err as Error).message);
       }
     };
+    /** ENV and LABEL operands: `k=v ...` (or the legacy `k v`), variables substituted. */
+    const keyValues = (i: Instruction): Array<[string, string]> => {
+      try {
+        return parseKeyValues(sub(i.rest), true);
+      } catch (err) {
+        return fail(i, (err as Error).message);
+      }
+    };
     if (ins.keyword === 'RUN') fail(ins, RUN_MESSAGE);
     if (!config && ins.keyword !== 'FROM' && ins.keyword !== 'ARG') fail(ins, `${ins.keyword} before FROM; the first instruction must be FROM`);
     switch (ins.keyword) {
@@ -153,13 +161,7 @@ export async function buildImage(contextDir: string, opts: BuildOptions, deps: B
         break;
       }
       case 'ENV': {
-        let pairs: Array<[string, string]> = [];
-        try {
-          pairs = parseKeyValues(sub(ins.rest), true);
-          for (const [k, v] of pairs) if (k === HOST_PATHS_LABEL) parseHostPaths(v);
-        } catch (err) {
-          fail(ins, (err as Error).message);
-        }
+        const pairs = keyValues(ins);
         config!.config ??= {};
         const list = config!.config.Env ?? [];
         for (const [k, v] of pairs) {
@@ -172,12 +174,10 @@ export async function buildImage(contextDir: string, opts: BuildOptions, deps: B
         break;
       }
       case 'LABEL': {
-        let pairs: Array<[string, string]> = [];
-        try {
-          pairs = parseKeyValues(sub(ins.rest), true);
-          for (const [k, v] of pairs) if (k === HOST_PATHS_LABEL) parseHostPaths(v);
-        } catch (err) {
-          fail(ins, (err as Error).message);
+        const pairs = keyValues(ins);
+        const hostPaths = pairs.find(([k]) => k === HOST_PATHS_LABEL);
+        if (hostPaths) {
+          try { parseHostPaths(hostPaths[1]); } catch (err) { fail(ins, (err as Error).message); }
         }
         config!.config ??= {};
         config!.config.Labels = { ...(config!.config.Labels ?? {}), ...Object.fromEntries(pairs) };

@@ -195,6 +195,16 @@ describe('ImageStore', () => {
       assert.deepEqual(imageConfig.history.map((h: { empty_layer?: boolean }) => !!h.empty_layer), [true, false, true], 'one history entry carries the new layer');
     });
 
+    it('checks the dev.ksrv.host-paths label at build time (and only the label)', async () => {
+      writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY server /app\nLABEL dev.ksrv.host-paths="/usr /etc"\n');
+      await assert.rejects(store.build(ctx, 'localhost/x:v1'), /Containerfile:3: dev\.ksrv\.host-paths: "\/etc" may not be shared/);
+      writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY server /app\nENV dev.ksrv.host-paths=/etc\nLABEL dev.ksrv.host-paths="/usr /lib"\n');
+      const { digest } = await store.build(ctx, 'localhost/x:v1');
+      const prepared = await store.prepare(digest);
+      assert.equal(prepared.config.labels?.['dev.ksrv.host-paths'], '/usr /lib');
+      assert.ok(prepared.config.env?.includes('dev.ksrv.host-paths=/etc'), 'an ENV of the same name is just a variable');
+    });
+
     it('rejects RUN with the reason and the line, and COPY from outside the context', async () => {
       writeFileSync(join(ctx, 'Containerfile'), 'FROM scratch\nCOPY server /app\nRUN go build ./...\n');
       await assert.rejects(store.build(ctx, 'localhost/x:v1'), {
