@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAutoscaleApp } from '../../src/runtime/process/testing/autoscale-app.ts';
 import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
-import { buildStaticImage } from './example-app-traffic.ts';
+import { buildStaticImage, getWithHost } from './example-app-traffic.ts';
 import { Ksrv, waitFor } from './harness.ts';
 
 const IMAGE = 'example.com/ksrv/autoscale:e2e';
@@ -44,19 +44,7 @@ function service(name: string, o: ServiceOptions = {}): object {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function get(base: URL, host: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, path, headers: { host }, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (base: URL, host: string, path = '/') => getWithHost(base, host, path, agent);
 
 const hostOf = (svc: string) => `${svc}.default.example.com`;
 const cond = (obj: any, type: string) => obj?.status?.conditions?.find((c: any) => c.type === type);

@@ -48,6 +48,21 @@ export const appOf = (body: string) => /^Welcome to the (\S+) app! \n$/.exec(bod
 
 export const tally = (apps: string[]) => apps.reduce<Record<string, number>>((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
 
+/** One GET to `base` with a given Host header (the gateway routes by it). */
+export function getWithHost(base: URL, host: string, path = '/', agent?: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: base.hostname, port: base.port, path, headers: { host }, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Requests to the gateway with a given Host header, counting the answers per app. */
 export class GatewayClient {
   readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -57,17 +72,7 @@ export class GatewayClient {
   constructor(readonly base: URL) {}
 
   get(host: string, path = '/'): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request({ host: this.base.hostname, port: this.base.port, path, headers: { host }, agent: this.agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    return getWithHost(this.base, host, path, this.agent);
   }
 
   /** `n` requests in a row to `host`; every one must answer 200 from the example app. Returns the apps in order. */

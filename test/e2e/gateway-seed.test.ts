@@ -5,11 +5,11 @@
  * through 20 further random traffic changes and deploys.
  */
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sandboxTestsSkipReason } from '../../src/runtime/process/testing/example-app.ts';
-import { buildExampleImage } from './example-app-traffic.ts';
+import { appOf, buildExampleImage, getWithHost, tally } from './example-app-traffic.ts';
 import { FIXTURES, Ksrv, run } from './harness.ts';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1';
@@ -21,22 +21,8 @@ const seed = (f: string) => join(FIXTURES, 'seed', f);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
-function get(base: URL, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, path: '/', headers: { host }, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (base: URL, host: string) => getWithHost(base, host, '/', agent);
 
-/** Which app answered ("v1" from "Welcome to the v1 app! \n"). */
-const appOf = (body: string) => /^Welcome to the (\S+) app! \n$/.exec(body)?.[1];
 
 /** Requests in a row to the main host; returns the apps in order, asserting every one succeeded. */
 async function sequence(base: URL, n: number, host = MAIN): Promise<string[]> {
@@ -49,7 +35,6 @@ async function sequence(base: URL, n: number, host = MAIN): Promise<string[]> {
   return out;
 }
 
-const tally = (apps: string[]) => apps.reduce<Record<string, number>>((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
 
 /** Every window of the sequence gives each app within one request of its share. */
 function assertSmoothSplit(apps: string[], shares: Record<string, number>): void {
