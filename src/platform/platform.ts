@@ -127,8 +127,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push(() => gateway.close());
     cleanups.push(() => activator.close());
     autoscaler = new Autoscaler({ config: () => config.autoscaler.get(), source: gateway.metrics });
-    const theAutoscaler = autoscaler;
-    cleanups.push(() => theAutoscaler.close());
+    cleanups.push(() => autoscaler?.close());
     await ensureCompatServices(registry, (ns) => registry.ensureNamespace(ns), opts.gateway.host, gatewayAddress.port);
     const gatewayUrl = `http://${formatHostPort({ host: opts.gateway.host, port: gatewayAddress.port })}`;
 
